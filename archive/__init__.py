@@ -1,0 +1,1 @@
+"""xxgk-archive: storage, extraction, parsing and the SQLite archive."""

@@ -1,0 +1,1 @@
+"""The Scrapy project: settings, capture, pipelines, platform base spiders."""

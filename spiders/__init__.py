@@ -1,0 +1,1 @@
+"""One config-like spider per portal (see crawler/platforms for the bases)."""
