@@ -1,0 +1,259 @@
+"""`xxgk build`: capture records + raw store -> `$XXGK_HOME/archive.db`, incrementally.
+
+Steps: fold every record into rows (archive.build_history), write only changed rows
+(archive.build_sync), then extract + parse the reports whose input changed
+(archive.build_text). A report is re-parsed only when its key in `build_state`,
+(input sha256, parser version), is new: the input sha256 is the detail page's, combined
+with its attachments' when it has any.
+
+Crash safety: the build works on a copy, `archive.db.tmp`, and `os.replace`s it over
+`archive.db` at the end. The served database is opened immutable by Datasette, so it must
+never change in place; a SIGKILL at any point leaves the old file intact and the next build
+starts again from it. When no record file changed (same paths, sizes, mtimes) and the
+parser version is the same, the build returns at once without touching the database.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import hashlib
+import os
+import shutil
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from archive.build_history import Folded, fold
+from archive.build_schema import CELL_TABLES, SCHEMA_VERSION, ensure_schema
+from archive.build_sync import sync_rows
+from archive.build_text import Outcome, TextResult, Tools, _optional, extract_bytes, parse_report
+from archive.home import Home
+from archive.records import iter_records, record_files, short_hash, utcnow
+from archive.store import RawStore
+
+COMMIT_EVERY = 200
+CRAWL_TABLES = (("sites", "site_id"), ("captures", "capture_id"), ("attachments", "attachment_id"),
+                ("crawl_runs", "run_id"), ("errors", "error_id"), ("report_history", "event_id"),
+                ("reports", "report_id"))
+
+
+@dataclass
+class BuildStats:
+    skipped: bool = False
+    reports: int = 0
+    parsed: int = 0
+    reused: int = 0
+    rows_written: int = 0
+    errors: int = 0
+    parser_version: str = ""
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        if self.skipped:
+            return f"archive.db up to date ({self.reports} reports, nothing new), {self.seconds:.2f}s"
+        return (f"archive.db: {self.reports} reports, {self.parsed} parsed, {self.reused} unchanged, "
+                f"{self.rows_written} rows written, {self.errors} build errors, "
+                f"parser {self.parser_version}, {self.seconds:.2f}s")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true", help="re-parse every report")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar (default: only on a terminal)")
+    p.add_argument("--json", action="store_true", help="print the build figures as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    stats = build(Home.from_env(), force=args.force, progress=args.progress)
+    if args.json:
+        import json
+        print(json.dumps(asdict(stats)))
+    else:
+        print(stats.line())
+    return 0
+
+
+@contextlib.contextmanager
+def _lock(home: Home) -> Iterator[None]:
+    """One build at a time per home (a second one waits)."""
+    home.root.mkdir(parents=True, exist_ok=True)
+    with open(home.root / "archive.db.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def input_fingerprint(home: Home, version: str) -> str:
+    h = hashlib.sha256(f"schema{SCHEMA_VERSION}|{version}".encode())
+    for p in record_files(home):
+        st = p.stat()
+        h.update(f"|{p.relative_to(home.root)}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def _meta(db_path: Path, key: str) -> str | None:
+    if not db_path.exists():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            row = con.execute("select value from build_meta where key = ?", [key]).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+def _count(db_path: Path) -> int:
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return con.execute("select count(*) from reports").fetchone()[0]
+    finally:
+        con.close()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def build(home: Home, force: bool = False, progress: bool | None = None,
+          tools: Tools | None = None) -> BuildStats:
+    started = time.monotonic()
+    tools = tools or Tools.load()
+    with _lock(home):
+        fingerprint = input_fingerprint(home, tools.version)
+        if not force and _meta(home.db, "input_fingerprint") == fingerprint:
+            return BuildStats(skipped=True, reports=_count(home.db), parser_version=tools.version,
+                              seconds=time.monotonic() - started)
+        tmp = home.root / "archive.db.tmp"
+        for stale in (tmp, tmp.with_name(tmp.name + "-journal")):
+            stale.unlink(missing_ok=True)
+        if home.db.exists():
+            shutil.copyfile(home.db, tmp)
+        db = sqlite_utils.Database(tmp)
+        db.execute("pragma journal_mode = memory")  # the tmp copy is disposable
+        db.execute("pragma synchronous = off")
+        stats = _build_into(db, home, tools, force, progress)
+        db["build_meta"].upsert_all([
+            {"key": "input_fingerprint", "value": fingerprint},
+            {"key": "parser_version", "value": tools.version},
+            {"key": "built_at", "value": utcnow()}], pk="key")
+        db.conn.commit()
+        db.execute("pragma journal_mode = delete")
+        db.close()
+        _fsync(tmp)
+        os.replace(tmp, home.db)
+        _fsync(home.root)
+    stats.seconds = time.monotonic() - started
+    return stats
+
+
+def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool,
+                progress: bool | None) -> BuildStats:
+    ensure_schema(db)
+    folded = fold(iter_records(home), _optional("crawler.sites", "site_info"))
+    stats = BuildStats(reports=len(folded.reports), parser_version=tools.version)
+    rows = {"sites": folded.sites, "captures": folded.captures, "attachments": folded.attachments,
+            "crawl_runs": folded.runs, "errors": folded.errors, "report_history": folded.history,
+            "reports": folded.reports}
+    deleted_reports = 0
+    for table, pk in CRAWL_TABLES:
+        count = sync_rows(db, table, pk, rows[table].values())
+        stats.rows_written += count.written
+        if table == "reports":
+            deleted_reports = count.deleted
+    if deleted_reports:
+        for table in CELL_TABLES:
+            db.execute(f"delete from {table} where report_id not in (select report_id from reports)")
+    db.conn.commit()
+    _parse_stage(db, home, tools, folded, force, progress, stats)
+    return stats
+
+
+def input_key(page_sha: str | None, attachment_shas: list[str]) -> str:
+    """The parse key's sha256: the page's, or page + attachments when it links files."""
+    if not attachment_shas:
+        return page_sha or ""
+    return hashlib.sha256("\x1f".join([page_sha or "", *sorted(attachment_shas)]).encode()).hexdigest()
+
+
+def _parse_stage(db: sqlite_utils.Database, home: Home, tools: Tools, folded: Folded,
+                 force: bool, progress: bool | None, stats: BuildStats) -> None:
+    done = set() if force else {
+        (sha, rid) for sha, rid in db.execute(
+            "select sha256, report_id from build_state where parser_version = ?", [tools.version])}
+    todo = [rid for rid in folded.reports
+            if (input_key(folded.reports[rid].get("sha256"), folded.report_attachments.get(rid, [])),
+                rid) not in done]
+    stats.reused = len(folded.reports) - len(todo)
+    if not todo:
+        return
+    from tqdm import tqdm
+    show = sys.stderr.isatty() if progress is None else progress
+    store = RawStore(home)
+    atts_of: dict[str, list[dict[str, Any]]] = {}
+    for att in folded.attachments.values():
+        atts_of.setdefault(att["report_id"], []).append(att)
+    for i, rid in enumerate(tqdm(todo, desc="parse", unit="report", disable=not show)):
+        report = folded.reports[rid]
+        page = _read_extract(tools, store, folded.page_capture.get(rid) or {}, "html")
+        attachments = [(att, _read_extract(tools, store, att, att.get("ext"))) for att in atts_of.get(rid, [])]
+        outcome = parse_report(tools, report, page, attachments)
+        key = input_key(report.get("sha256"), folded.report_attachments.get(rid, []))
+        stats.errors += _write_outcome(db, report, outcome, key, tools.version)
+        stats.parsed += 1
+        if i % COMMIT_EVERY == COMMIT_EVERY - 1:
+            db.conn.commit()
+    db.conn.commit()
+
+
+def _read_extract(tools: Tools, store: RawStore, row: dict[str, Any], ext: str | None) -> TextResult:
+    raw_path = row.get("raw_path")
+    if not raw_path:
+        return TextResult(error=("missing_raw", "no capture with a raw body"))
+    try:
+        data = store.read(raw_path)
+    except (OSError, ValueError) as exc:
+        return TextResult(error=("missing_raw", str(exc)[:300]))
+    return extract_bytes(tools, data, ext or "bin", row.get("content_type") or row.get("mime"),
+                         row.get("filename"))
+
+
+def _write_outcome(db: sqlite_utils.Database, report: dict[str, Any], outcome: Outcome,
+                   key: str, version: str) -> int:
+    rid, conn = report["report_id"], db.conn
+    conn.execute("update reports set " + ", ".join(f"[{k}] = ?" for k in outcome.fields)
+                 + " where report_id = ?", [*outcome.fields.values(), rid])
+    for table in CELL_TABLES:
+        conn.execute(f"delete from {table} where report_id = ?", [rid])
+        if outcome.cells[table]:
+            db[table].insert_all(outcome.cells[table], batch_size=500)
+    for aid, res in outcome.attachment_texts.items():
+        conn.execute("update attachments set text = ?, text_method = ?, error = ? where attachment_id = ?",
+                     [res.text, res.method, ": ".join(res.error) if res.error else None, aid])
+    conn.execute("delete from errors where origin = 'build' and report_id = ?", [rid])
+    now = utcnow()
+    rows = [{"error_id": short_hash("build", rid, e["stage"], e["kind"], e["url"] or ""),
+             "run_id": None, "site_id": report["site_id"], "url": e["url"], "stage": e["stage"],
+             "kind": e["kind"], "message": e["message"], "at": now, "report_id": rid,
+             "origin": "build"} for e in outcome.errors]
+    if rows:
+        db["errors"].upsert_all(rows, pk="error_id")
+    conn.execute("delete from build_state where report_id = ?", [rid])
+    conn.execute("insert into build_state (sha256, parser_version, report_id, parse_status, built_at) "
+                 "values (?, ?, ?, ?, ?)", [key, version, rid, outcome.fields["parse_status"], now])
+    return len(rows)

@@ -1,0 +1,156 @@
+"""The archive.db schema (spec/archive.md §2): tables, indexes, views and full-text search.
+
+Names here are a public contract: extend, never rename. Extensions beyond the spec are
+marked `# ext` and documented in docs/archive.md. `ensure_schema` is idempotent: it
+creates what is missing and adds new columns to older databases.
+"""
+from __future__ import annotations
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+T, I, R = str, int, float  # sqlite-utils column types: TEXT, INTEGER, REAL
+
+TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...] | None]] = {
+    "sites": ({
+        "site_id": T, "name": T, "region_code": T, "province": T, "prefecture": T, "county": T,
+        "platform": T, "home_url": T, "column_urls": T,
+    }, "site_id"),
+    "reports": ({
+        "report_id": T, "site_id": T, "url": T, "title": T, "agency": T, "report_year": I,
+        "template": T, "index_no": T, "doc_no": T, "topic": T, "written_date": T,
+        "published_date": T, "validity": T, "source": T, "body_text": T, "parse_status": T,
+        "parse_notes": T, "first_seen": T, "last_seen": T, "last_changed": T, "removed_at": T,
+        "capture_id": T,
+        # ext
+        "canonical_url": T, "column_url": T, "listed_title": T, "listed_date": T,
+        "page_agency": T, "sha256": T, "versions": I, "body_source": T, "extra": T,
+    }, "report_id"),
+    "captures": ({
+        "capture_id": T, "run_id": T, "site_id": T, "url": T, "report_id": T, "fetched_at": T,
+        "http_status": I, "content_type": T, "charset": T, "sha256": T, "size": I,
+        "raw_path": T, "etag": T, "last_modified": T, "fetched_with": T,
+        "request_url": T, "kind": T,  # ext
+    }, "capture_id"),
+    "attachments": ({
+        "attachment_id": T, "report_id": T, "url": T, "filename": T, "ext": T, "mime": T,
+        "size": I, "sha256": T, "raw_path": T, "text": T, "text_method": T, "error": T,
+        "final_url": T, "link_text": T, "capture_id": T, "site_id": T, "first_seen": T,  # ext
+    }, "attachment_id"),
+    "disclosure_items": ({
+        "report_id": T, "template": T, "article": T, "row_key": T, "row_label": T,
+        "col_key": T, "col_label": T, "raw": T, "value": R, "unit": T, "flags": T,
+    }, None),
+    "application_counts": ({
+        "report_id": T, "template": T, "row_key": T, "row_label": T, "applicant": T,
+        "raw": T, "value": I, "flags": T,
+    }, None),
+    "review_litigation_counts": ({
+        "report_id": T, "group_key": T, "result_key": T, "raw": T, "value": I, "flags": T,
+    }, None),
+    "legacy_indicators": ({
+        "report_id": T, "key": T, "label": T, "unit": T, "year_value": R,
+        "cumulative_value": R, "raw": T,
+    }, None),
+    "consistency_checks": ({
+        "report_id": T, "rule": T, "ok": I, "severity": T, "detail": T,
+    }, None),
+    "crawl_runs": ({
+        "run_id": T, "site_id": T, "started_at": T, "finished_at": T, "status": T,
+        "requests": I, "responses": I, "not_modified": I, "new_reports": I,
+        "changed_reports": I, "removed_reports": I, "new_attachments": I, "errors": I,
+        "spider": T, "stats": T,  # ext
+    }, "run_id"),
+    "errors": ({
+        "run_id": T, "site_id": T, "url": T, "stage": T, "kind": T, "message": T, "at": T,
+        "error_id": T, "report_id": T, "origin": T,  # ext: origin = crawl | build
+    }, "error_id"),
+    # ext: every history event of a report (first seen, changed, removed, returned)
+    "report_history": ({
+        "event_id": T, "report_id": T, "site_id": T, "at": T, "run_id": T, "event": T,
+        "sha256": T, "capture_id": T,
+    }, "event_id"),
+    # ext: build bookkeeping (hidden in Datasette)
+    "build_state": ({
+        "sha256": T, "parser_version": T, "report_id": T, "parse_status": T, "built_at": T,
+    }, ("sha256", "parser_version", "report_id")),
+    "build_meta": ({"key": T, "value": T}, "key"),
+    "build_row_hashes": ({"tbl": T, "key": T, "hash": T}, ("tbl", "key")),
+}
+
+CELL_TABLES = ("disclosure_items", "application_counts", "review_litigation_counts",
+               "legacy_indicators", "consistency_checks")
+
+INDEXES: dict[str, list[tuple[str, ...]]] = {
+    "reports": [("site_id",), ("agency", "report_year"), ("report_year",), ("template",),
+                ("parse_status",), ("published_date",), ("first_seen",), ("removed_at",),
+                ("site_id", "report_year")],
+    "captures": [("report_id",), ("sha256",), ("site_id", "fetched_at"), ("url",)],
+    "attachments": [("report_id",), ("sha256",)],
+    "disclosure_items": [("report_id",), ("row_key", "col_key")],
+    "application_counts": [("report_id", "row_key", "applicant"),
+                           ("row_key", "applicant", "report_id", "value")],
+    "review_litigation_counts": [("report_id", "group_key", "result_key"),
+                                 ("group_key", "result_key", "report_id", "value")],
+    "legacy_indicators": [("report_id",), ("key",)],
+    "consistency_checks": [("report_id", "ok"), ("ok", "rule")],
+    "crawl_runs": [("site_id", "started_at"), ("status",)],
+    "errors": [("site_id", "run_id"), ("stage", "kind"), ("report_id",)],
+    "report_history": [("report_id", "at"), ("run_id",)],
+    "build_state": [("report_id",)],
+}
+
+# Headline figures per report. Correlated sub-queries: each one is an index lookup, so a
+# page of the view costs ~a dozen lookups per row and `count(*)` skips them entirely.
+_S3 = ("(select sum(value) from application_counts a where a.report_id = r.report_id "
+       "and a.applicant = 'total' and {cond})")
+_S4 = ("(select sum(value) from review_litigation_counts c where c.report_id = r.report_id "
+       "and c.result_key = 'total' and {cond})")
+SUMMARY_COLUMNS = {
+    "applications_received": _S3.format(cond="a.row_key = 'new'"),
+    "carried_over": _S3.format(cond="a.row_key = 'carried_over'"),
+    "granted": _S3.format(cond="a.row_key = 'granted'"),
+    "partial": _S3.format(cond="a.row_key = 'partial'"),
+    "denied": _S3.format(cond="a.row_key like 'denied.%'"),
+    "unable": _S3.format(cond="a.row_key like 'unable.%'"),
+    "not_processed": _S3.format(cond="a.row_key like 'not_processed.%'"),
+    "other_handling": _S3.format(cond="(a.row_key = 'other' or a.row_key like 'other.%')"),
+    "results_total": _S3.format(cond="a.row_key = 'results_total'"),
+    "carried_forward": _S3.format(cond="a.row_key = 'carried_forward'"),
+    "reviews_total": _S4.format(cond="c.group_key = 'review'"),
+    "suits_total": _S4.format(cond="c.group_key in ('litigation_direct', 'litigation_after_review')"),
+    "checks_failed": "(select count(*) from consistency_checks k where k.report_id = r.report_id and k.ok = 0)",
+}
+REPORT_SUMMARY_SQL = (
+    "create view if not exists report_summary as select r.report_id, r.site_id, r.agency, "
+    "r.report_year, r.template, r.published_date, r.title, r.parse_status, "
+    + ", ".join(f"{expr} as {name}" for name, expr in SUMMARY_COLUMNS.items())
+    + ", r.url, r.sha256, r.removed_at from reports r"
+)
+
+VIEWS = {"report_summary": REPORT_SUMMARY_SQL}
+
+FTS = {"reports": ["title", "agency", "body_text"], "attachments": ["text"]}
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create missing tables/columns, indexes, views and FTS (idempotent)."""
+    for name, (columns, pk) in TABLES.items():
+        table = db[name]
+        if not table.exists():
+            table.create(columns, pk=pk)
+            continue
+        have = set(table.columns_dict)
+        for col, typ in columns.items():
+            if col not in have:
+                table.add_column(col, typ)
+    for name, idxs in INDEXES.items():
+        for cols in idxs:
+            db[name].create_index(list(cols), if_not_exists=True)
+    for name, cols in FTS.items():
+        if not db[f"{name}_fts"].exists():
+            db[name].enable_fts(cols, create_triggers=True, tokenize="trigram")
+    for view, sql in VIEWS.items():
+        db.execute(sql)
+    db["build_meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
