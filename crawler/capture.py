@@ -1,0 +1,84 @@
+"""Capture: every response body goes to the raw store, byte-exact, with a capture record.
+
+Sits just inside the retry middleware, so it sees final responses only (after retries
+and redirects). A 2xx body is stored and recorded; a non-2xx final response becomes an
+`error` record (the spider's errback records transport failures). A response that the
+conditional-request middleware rebuilt from the store after a 304 is recorded as
+`not_modified`, not stored again.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import Request
+from scrapy.http import Response, TextResponse
+
+from archive.records import capture_id_for
+from crawler.filetypes import disposition_filename, guess_ext
+from crawler.middlewares import CrawlerAware
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    if value is None:
+        return None
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+def is_robots(url: str) -> bool:
+    return url.split("?", 1)[0].endswith("/robots.txt")
+
+
+class CaptureMiddleware(CrawlerAware):
+    def process_response(self, request: Request, response: Response) -> Response:
+        session = getattr(self.spider, "session", None)
+        if session is None:
+            return response
+        kind = request.meta.get("kind", "other")
+        if request.meta.get("xxgk_not_modified"):
+            session.stats["not_modified"] += 1
+            session.record("not_modified", url=response.url, http_status=304,
+                           prev_sha256=request.meta["xxgk_not_modified"], kind=kind)
+            return response
+        if not 200 <= response.status < 300:
+            if not is_robots(response.url) and response.status not in request.meta.get("expected_status", ()):
+                session.error(response.url, "fetch", f"http_{response.status}",
+                              f"HTTP {response.status} for {kind} page")
+            return response
+        self.capture(session, request, response, kind)
+        return response
+
+    @staticmethod
+    def capture(session: Any, request: Request, response: Response, kind: str) -> dict[str, Any] | None:
+        body = response.body
+        ctype = _header(response, "Content-Type")
+        filename = disposition_filename(response.headers.get("Content-Disposition"))
+        ext = guess_ext(body, ctype, filename, response.url)
+        try:
+            stored = session.store.put(session.site_id, body, ext)
+        except OSError as exc:
+            session.error(response.url, "store", "write_failed", repr(exc))
+            return None
+        charset = response.encoding if isinstance(response, TextResponse) else None
+        cap = session.record(
+            "capture",
+            capture_id=capture_id_for(response.url, stored.sha256),
+            url=response.url,
+            request_url=request.meta.get("redirect_urls", [request.url])[0],
+            http_status=response.status,
+            content_type=ctype,
+            charset=charset,
+            sha256=stored.sha256,
+            size=stored.size,
+            raw_path=stored.raw_path,
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+            fetched_with="browser" if request.meta.get("playwright") else "http",
+            kind=kind,
+            filename=filename,
+            ext=ext,
+        )
+        session.stats["captures"] += 1
+        session.stats["bytes"] += stored.size
+        request.meta["capture"] = cap
+        return cap

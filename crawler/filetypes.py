@@ -1,0 +1,142 @@
+"""Decide what a fetched body is: from its bytes first, then Content-Type, Content-Disposition, URL.
+
+Portals serve HTML as `.pdf`, Word files as `.wps` and `download.jsp?id=` links with no
+extension at all, so the URL is the weakest hint. The server's filename is data only; the
+extension that reaches a path is always one of `archive.store.ALLOWED_EXTS`.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+from archive.store import safe_ext
+
+MIME_EXT = {
+    "text/html": "html", "application/xhtml+xml": "html", "application/json": "json",
+    "text/xml": "xml", "application/xml": "xml", "text/plain": "txt",
+    "application/javascript": "js", "text/javascript": "js", "text/css": "css",
+    "application/pdf": "pdf", "application/msword": "doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.ms-works": "wps", "application/kswps": "wps", "application/wps-office.wps": "wps",
+    "application/ofd": "ofd", "application/zip": "zip", "application/x-rar-compressed": "rar",
+    "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif",
+}
+EXT_MIME = {v: k for k, v in reversed(list(MIME_EXT.items()))}
+OLE_EXTS = {"doc", "wps", "xls", "et"}
+
+
+def name_ext(name: str | None) -> str | None:
+    if not name:
+        return None
+    m = re.search(r"\.([A-Za-z0-9]{1,5})$", name.strip())
+    return m.group(1).lower() if m else None
+
+
+def url_ext(url: str) -> str | None:
+    return name_ext(unquote(urlsplit(url).path))
+
+
+def sniff(body: bytes) -> str | None:
+    """The format the bytes themselves announce, when they do."""
+    head = body[:1024].lstrip()
+    if body.startswith(b"%PDF"):
+        return "pdf"
+    if body.startswith(b"PK\x03\x04"):
+        window = body[:4096]
+        if b"word/" in window:
+            return "docx"
+        if b"xl/" in window:
+            return "xlsx"
+        return "zip"
+    if body.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    if body.startswith(b"\x89PNG"):
+        return "png"
+    if body.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    low = head[:512].lower()
+    if low.startswith((b"<!doctype html", b"<html")) or b"<html" in low or b"<body" in low:
+        return "html"
+    if low.startswith(b"<?xml"):
+        return "xml"
+    if low[:1] in (b"{", b"["):
+        return "json"
+    return None
+
+
+def guess_ext(body: bytes, content_type: str | None = None, filename: str | None = None,
+              url: str | None = None) -> str:
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    hinted = name_ext(filename) or (url_ext(url) if url else None)
+    sniffed = sniff(body)
+    if sniffed == "ole":
+        # Word, WPS and Excel share the OLE container: keep the hint when it is one of them.
+        for cand in (hinted, MIME_EXT.get(ctype)):
+            if cand in OLE_EXTS:
+                return cand
+        return "doc"
+    if sniffed:
+        if sniffed == "html" and hinted in ("htm", "html"):
+            return hinted
+        return safe_ext(sniffed)
+    return safe_ext(MIME_EXT.get(ctype) or hinted)
+
+
+def mime_for(ext: str, content_type: str | None = None) -> str:
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    if ctype and MIME_EXT.get(ctype) == ext:
+        return ctype
+    if ext == "htm":
+        return "text/html"
+    return EXT_MIME.get(ext, ctype or "application/octet-stream")
+
+
+_CD_STAR = re.compile(r"filename\*\s*=\s*([\w-]+)'[^']*'([^;]+)", re.I)
+_CD_PLAIN = re.compile(r'filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))', re.I)
+
+
+def disposition_filename(header: bytes | str | None) -> str | None:
+    """The server's filename from Content-Disposition (RFC 5987 first), sanitised for display.
+
+    The result is data, never a path: directory parts, NULs and control characters are
+    dropped and the length is capped.
+    """
+    if not header:
+        return None
+    if isinstance(header, bytes):
+        raw = header
+        for enc in ("utf-8", "gb18030", "latin-1"):
+            try:
+                header = raw.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+    assert isinstance(header, str)
+    name = None
+    m = _CD_STAR.search(header)
+    if m:
+        charset, value = m.group(1), m.group(2).strip().strip('"')
+        try:
+            name = unquote(value, encoding=charset or "utf-8", errors="replace")
+        except LookupError:
+            name = unquote(value)
+    else:
+        m = _CD_PLAIN.search(header)
+        if m:
+            name = (m.group(1) if m.group(1) is not None else m.group(2)).strip()
+            if "%" in name:
+                name = unquote(name, errors="replace")
+    return clean_filename(name)
+
+
+def clean_filename(name: str | None, limit: int = 200) -> str | None:
+    if not name:
+        return None
+    name = name.replace("\\", "/").split("/")[-1]
+    name = "".join(ch for ch in name if ch >= " " and ch != "\x7f").strip().strip(".")
+    if len(name) > limit:
+        ext = name_ext(name)
+        name = name[: limit - (len(ext) + 1 if ext else 0)] + (f".{ext}" if ext else "")
+    return name or None

@@ -1,0 +1,181 @@
+"""Shared page parsing: the 公开 metadata block, dates, attachment links, annual-report names."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+
+WS = r"[\s\u3000\xa0]*"
+# A column name is annual-report vocabulary only (optionally after a year); a report title
+# carries an agency name as well, so it never matches.
+COLUMN_NAME_RE = re.compile(
+    r"(?:\d{4}年度?)?(?:政府|信息|公开|工作|政务|专栏|的)*(?:年度报告|年报|年度工作报告)(?:专栏|栏目)?")
+ANNUAL_TITLE_RE = re.compile(r"(信息公开|政务公开).{0,8}(年度报告|年报|年度工作报告)")
+DATE_RE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+DOC_EXTS = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "zip", "rar", "7z", "txt", "jpg", "png")
+ATTACHMENT_HREF_RE = re.compile(
+    r"(?:\.(?:%s)(?:[?#].*)?$)|downfile\.jsp|download\.jsp|/attachment/|/P0\d{8,}" % "|".join(DOC_EXTS), re.I)
+SCRIPT_LINK_RE = re.compile(r"""<a\b[^>]*?href\s*=\s*\\?["']([^"'\\]+)\\?["'][^>]*>(.*?)</a>""", re.I | re.S)
+SCRIPT_TRS_FILE_RE = re.compile(r"""["'(\s](\.{0,2}/?[\w/.-]*[PW]0\d{8,}\.\w{2,5})""")
+
+# label -> field; matched after all whitespace inside the label is removed.
+META_LABELS: dict[str, str] = {
+    "索引号": "index_no", "信息索引号": "index_no",
+    "主题分类": "topic", "分类": "topic", "信息分类": "topic", "体裁分类": "genre",
+    "发文机关": "agency", "发布机构": "agency", "发文单位": "agency",
+    "成文日期": "written_date", "公文生成日期": "written_date", "生成日期": "written_date",
+    "标题": "title", "名称": "title", "文件名称": "title",
+    "发文字号": "doc_no", "文号": "doc_no", "文件编号": "doc_no",
+    "发布日期": "published_date", "发布时间": "published_date",
+    "有效性": "validity", "来源": "source", "信息来源": "source", "主题词": "keywords",
+    "公开方式": "disclosure_mode",
+}
+_LABEL_TOKEN = re.compile(r"^\[?\s*(?P<label>[\u4e00-\u9fff][\u4e00-\u9fff\s\u3000\xa0]{0,12}?)\s*\]?\s*[:：]\s*(?P<value>.*)$", re.S)
+_LABEL_ONLY = re.compile(r"^\[?\s*(?P<label>[\u4e00-\u9fff][\u4e00-\u9fff\s\u3000\xa0]{0,12}?)\s*\]?\s*[:：]?\s*$")
+DATE_FIELDS = ("written_date", "published_date")
+
+
+def squash(text: str | None) -> str:
+    """Remove every kind of whitespace (labels are padded with spaces, nbsp, U+3000)."""
+    return re.sub(r"[\s\u3000\xa0\u200b]+", "", text or "")
+
+
+def clean(text: str | None) -> str:
+    return re.sub(r"[\s\u3000\xa0]+", " ", text or "").strip()
+
+
+def iso_date(text: str | None) -> str | None:
+    if not text:
+        return None
+    m = DATE_RE.search(text)
+    if not m:
+        return None
+    y, mo, d = (int(x) for x in m.groups())
+    if not (1990 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def parse_html(text: str) -> lxml.html.HtmlElement:
+    try:
+        return lxml.html.document_fromstring(text or "<html></html>")
+    except (lxml.etree.ParserError, ValueError):
+        return lxml.html.document_fromstring("<html></html>")
+
+
+def text_tokens(root: lxml.html.HtmlElement) -> list[str]:
+    """Visible text pieces in document order (scripts and styles skipped)."""
+    out: list[str] = []
+    for el in root.iter():
+        if el.tag in ("script", "style", "noscript") or not isinstance(el.tag, str):
+            if isinstance(el.tag, str) and el.tail and el.tail.strip():
+                out.append(el.tail.strip())
+            continue
+        if el.text and el.text.strip():
+            out.append(el.text.strip())
+        if el.tail and el.tail.strip():
+            out.append(el.tail.strip())
+    return out
+
+
+def metadata_block(root: lxml.html.HtmlElement, max_tokens: int = 400) -> dict[str, str]:
+    """The 公开 metadata: `索 引 号：X` inline, or a label cell followed by its value cell.
+
+    The first occurrence of each field wins (page blocks come before body text).
+    """
+    tokens = text_tokens(root)[:max_tokens]
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        field_, value = None, None
+        m = _LABEL_TOKEN.match(tok)
+        if m and squash(m.group("label")) in META_LABELS:
+            field_ = META_LABELS[squash(m.group("label"))]
+            value = m.group("value").strip()
+            if not value and i + 1 < len(tokens) and not _is_label(tokens[i + 1]):
+                value, i = tokens[i + 1], i + 1
+        else:
+            m = _LABEL_ONLY.match(tok)
+            if m and squash(m.group("label")) in META_LABELS and (tok.endswith(("：", ":")) or len(squash(tok)) <= 5):
+                field_ = META_LABELS[squash(m.group("label"))]
+                if i + 1 < len(tokens) and not _is_label(tokens[i + 1]):
+                    value, i = tokens[i + 1], i + 1
+                else:
+                    value = ""
+        if field_ and field_ not in found and value is not None:
+            found[field_] = clean(value)
+        i += 1
+    for f in DATE_FIELDS:
+        if f in found:
+            found[f] = iso_date(found[f]) or found[f]
+    return found
+
+
+def _is_label(tok: str) -> bool:
+    m = _LABEL_ONLY.match(tok) or _LABEL_TOKEN.match(tok)
+    return bool(m and squash(m.group("label")) in META_LABELS)
+
+
+def meta_tags(root: lxml.html.HtmlElement) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for el in root.iter("meta"):
+        name = el.get("name") or el.get("property")
+        if name and el.get("content") is not None:
+            out.setdefault(name, el.get("content", "").strip())
+    return out
+
+
+@dataclass
+class Link:
+    url: str
+    text: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+def links(root: lxml.html.HtmlElement, base_url: str) -> list[Link]:
+    out = []
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        text = clean(a.text_content()) or clean(a.get("title"))
+        out.append(Link(urljoin(base_url, href), text, dict(a.attrib)))
+    return out
+
+
+def is_attachment_url(url: str) -> bool:
+    path = urlsplit(url).path + ("?" + urlsplit(url).query if urlsplit(url).query else "")
+    return bool(ATTACHMENT_HREF_RE.search(path)) and not re.search(r"\.s?html?$", urlsplit(url).path, re.I)
+
+
+def attachment_links(root: lxml.html.HtmlElement, html: str, base_url: str) -> list[Link]:
+    """Attachments as anchors, and the ones only written by JavaScript (`var rel_appendix = '<a …>'`)."""
+    seen: dict[str, Link] = {}
+    for link in links(root, base_url):
+        marked = any(k in link.attrs for k in ("appendix", "data-appendix", "needdownload", "download"))
+        if marked or is_attachment_url(link.url) or "nfw-cms-attachment" in link.attrs.get("class", ""):
+            name = link.attrs.get("download") or link.attrs.get("title") or link.attrs.get("alt") or link.text
+            seen.setdefault(link.url, Link(link.url, clean(name), link.attrs))
+    for script in root.iter("script"):
+        code = script.text or ""
+        for href, inner in SCRIPT_LINK_RE.findall(code):
+            url = urljoin(base_url, href)
+            if is_attachment_url(url):
+                text = clean(lxml.html.fragment_fromstring(f"<span>{inner}</span>").text_content()) if inner else ""
+                seen.setdefault(url, Link(url, text, {"js_only": True}))
+        for href in SCRIPT_TRS_FILE_RE.findall(code):
+            url = urljoin(base_url, href)
+            seen.setdefault(url, Link(url, "", {"js_only": True}))
+    return list(seen.values())
+
+
+def body_text(root: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> str:
+    for sel in selectors:
+        found = root.cssselect(sel)
+        if found:
+            return "\n".join(clean(t) for t in found[0].itertext() if clean(t))
+    return ""

@@ -1,0 +1,86 @@
+"""Hanweb JCMS (Zhejiang): column pages with records embedded as XML, the jpage dataproxy, /art/ pages."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urljoin, urlsplit
+
+from crawler.pages import common
+
+DETAIL_RE = re.compile(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html$|/col/col\d+/art/\d{4}/art_[\w-]+\.html$")
+COLUMN_RE = re.compile(r"/col/col(\d+)/")
+RECORD_RE = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
+TOTAL_RE = re.compile(r"totalRecord\s*[:=]\s*['\"]?(\d+)", re.I)
+PERPAGE_RE = re.compile(r"perPage\s*[:=]\s*['\"]?(\d+)", re.I)
+PARAM_RE = re.compile(r"var\s+param_\w*\s*=\s*\{(.*?)\}", re.S)
+PAIR_RE = re.compile(r"""(\w+)\s*:\s*(?:'([^']*)'|"([^"]*)"|([^,\s}]+))""")
+PROXY_PATH = "/module/jpage/dataproxy.jsp"
+
+
+@dataclass
+class JcmsList:
+    items: list[tuple[str, str, str | None]]
+    total: int | None = None
+    per_page: int | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    has_datastore: bool = False
+
+
+def parse_records(text: str, url: str) -> list[tuple[str, str, str | None]]:
+    out: dict[str, tuple[str, str, str | None]] = {}
+    for cdata in RECORD_RE.findall(text):
+        root = common.parse_html(f"<html><body>{cdata}</body></html>")
+        for a in root.iter("a"):
+            full = urljoin(url, (a.get("href") or "").strip())
+            if DETAIL_RE.search(urlsplit(full).path) or common.is_attachment_url(full):
+                out.setdefault(full, (full, common.clean(a.get("title")) or common.clean(a.text_content()),
+                                      common.iso_date(root.text_content())))
+    return list(out.values())
+
+
+def parse_column(html: str, url: str) -> JcmsList:
+    page = JcmsList(parse_records(html, url), has_datastore="<datastore" in html)
+    m = TOTAL_RE.search(html)
+    page.total = int(m.group(1)) if m else None
+    m = PERPAGE_RE.search(html)
+    page.per_page = int(m.group(1)) if m else None
+    m = PARAM_RE.search(html)
+    if m:
+        page.params = {k: (a or b or c) for k, a, b, c in PAIR_RE.findall(m.group(1))}
+    return page
+
+
+def proxy_requests(column_url: str, page: JcmsList) -> list[tuple[str, dict[str, str]]]:
+    """(url, form) for each further 'big page' (3 small pages per call), after the embedded records."""
+    if not page.total or not page.per_page or len(page.items) >= page.total:
+        return []
+    params = dict(page.params)
+    if "columnid" not in params:
+        m = COLUMN_RE.search(urlsplit(column_url).path)
+        if m:
+            params["columnid"] = m.group(1)
+    step = 3 * page.per_page
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(column_url))
+    out = []
+    start = len(page.items) + 1
+    while start <= page.total:
+        end = min(start + step - 1, page.total)
+        q = urlencode({"startrecord": start, "endrecord": end, "perpage": page.per_page})
+        out.append((f"{origin}{PROXY_PATH}?{q}", params))
+        start = end + 1
+    return out
+
+
+def parse_detail(html: str, url: str) -> tuple[str, dict[str, str], list[common.Link]]:
+    root = common.parse_html(html)
+    meta = common.metadata_block(root)
+    tags = common.meta_tags(root)
+    title = tags.get("ArticleTitle") or meta.get("title") or ""
+    if not title:
+        h = root.find(".//h1")
+        title = h.text_content() if h is not None else ""
+    if tags.get("PubDate") and not meta.get("published_date"):
+        meta["published_date"] = common.iso_date(tags["PubDate"]) or ""
+    if tags.get("ContentSource") and not meta.get("source"):
+        meta["source"] = tags["ContentSource"]
+    return common.clean(title), meta, common.attachment_links(root, html, url)

@@ -1,0 +1,83 @@
+"""TRS WCM static sites (Fujian): list pages with createPageHTML, t-date detail pages."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from crawler.pages import common
+
+DETAIL_RE = re.compile(r"/t\d{8}_\d+\.s?html?$")
+PAGER_RE = re.compile(r"createPageHTML\(\s*(?:['\"][\w-]+['\"]\s*,\s*)?(\d+)\s*,\s*(\d+)\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]")
+COUNT_PAGE_RE = re.compile(r"var\s+countPage\s*=\s*(\d+)")
+TITLE_SELECTORS = ("#font_title", ".article_title", ".xxgk_title", "h1", ".title")
+
+
+@dataclass
+class TrsList:
+    items: list[tuple[str, str, str | None]]  # (url, title, date)
+    page_count: int | None
+    current: int | None
+    stem: str
+    ext: str
+
+
+def parse_list(html: str, url: str) -> TrsList:
+    root = common.parse_html(html)
+    items: dict[str, tuple[str, str, str | None]] = {}
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href:
+            continue
+        full = urljoin(url, href)
+        if not DETAIL_RE.search(urlsplit(full).path):
+            continue
+        title = common.clean(a.get("title")) or common.clean(a.text_content())
+        container = a.getparent()
+        date = common.iso_date(container.text_content()) if container is not None else None
+        items.setdefault(full, (full, title, date))
+    m = PAGER_RE.search(html)
+    if m:
+        return TrsList(list(items.values()), int(m.group(1)), int(m.group(2)), m.group(3), m.group(4))
+    m = COUNT_PAGE_RE.search(html)
+    stem, ext = _stem_ext(url)
+    return TrsList(list(items.values()), int(m.group(1)) if m else None, 0 if m else None, stem, ext)
+
+
+def page_urls(list_url: str, page: TrsList) -> list[str]:
+    """index_1 … index_{N-1} next to the first page (0-based createPageHTML)."""
+    if not page.page_count or page.current not in (0, None):
+        return []
+    base = list_url.rsplit("/", 1)[0] + "/"
+    return [urljoin(base, f"{page.stem}_{k}.{page.ext}") for k in range(1, page.page_count)]
+
+
+def _stem_ext(url: str) -> tuple[str, str]:
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    m = re.match(r"([A-Za-z]+)(?:_\d+)?\.(s?html?)$", name)
+    return (m.group(1), m.group(2)) if m else ("index", "htm")
+
+
+def parse_detail(html: str, url: str) -> tuple[str, dict[str, str], list[common.Link]]:
+    root = common.parse_html(html)
+    meta = common.metadata_block(root)
+    tags = common.meta_tags(root)
+    title = tags.get("ArticleTitle") or meta.get("title") or _first_text(root) or ""
+    if not meta.get("source") and tags.get("ContentSource"):
+        meta["source"] = tags["ContentSource"]
+    if not meta.get("published_date") and tags.get("PubDate"):
+        meta["published_date"] = common.iso_date(tags["PubDate"]) or ""
+    if not meta.get("published_date"):
+        m = re.search(r"时间[:：]\s*(\d{4}-\d{2}-\d{2})", root.text_content())
+        if m:
+            meta["published_date"] = m.group(1)
+    return common.clean(title), meta, common.attachment_links(root, html, url)
+
+
+def _first_text(root) -> str:  # type: ignore[no-untyped-def]
+    for sel in TITLE_SELECTORS:
+        found = root.cssselect(sel)
+        if found and common.clean(found[0].text_content()):
+            return found[0].text_content()
+    t = root.find(".//title")
+    return t.text_content() if t is not None else ""

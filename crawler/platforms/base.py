@@ -1,0 +1,400 @@
+"""The shared crawl flow every platform base spider follows.
+
+entry page ──discover──> 年度报告 column(s) ──list pages──> report pages ──> attachments
+
+A platform subclass supplies page parsing (`parse_list_page`, `parse_detail_page`, and
+optionally `discover_extra`); a site spider only configures (site_id, name, region code,
+real entry URLs). Everything fetched is captured by `crawler.capture`; this module turns
+pages into `column`, `listing`, `report` and `attachment` records.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
+
+import scrapy
+from scrapy import Request, signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import (ConnectionLost, ConnectionRefusedError, DNSLookupError,
+                                    TCPTimedOutError, TimeoutError)
+from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+from archive.home import check_site_id
+from archive.records import report_id_for
+from crawler.pages import common
+from crawler.session import ArchiveSession
+
+
+@dataclass
+class ListItem:
+    url: str
+    title: str = ""
+    date: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ListPage:
+    items: list[ListItem]
+    next_requests: list[Request] = field(default_factory=list)
+    recognised: bool = True  # False when the page has none of the platform's list markup
+
+
+@dataclass
+class DetailPage:
+    title: str
+    meta: dict[str, str]
+    attachments: list[common.Link]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+REPORT_FIELDS = ("index_no", "doc_no", "topic", "written_date", "published_date", "validity", "source", "agency")
+
+
+class PortalSpider(scrapy.Spider):
+    """Base of every platform spider. Subclasses set `platform` and the parsing hooks."""
+
+    platform: ClassVar[str] = ""
+    # Site configuration (a site spider sets these; a generic spider takes -a site_id/start_url).
+    site_id: str = ""
+    site_name: str = ""
+    region_code: str = ""
+    province: str = ""
+    prefecture: str = ""
+    county: str = ""
+    home_url: str = ""
+    entry_urls: ClassVar[list[str]] = []
+    extra_hosts: ClassVar[list[str]] = []  # other hosts of the same government (attachments, sub-domains)
+
+    detail_url_re: ClassVar[re.Pattern[str]] = re.compile(r"$^")
+
+    def __init__(self, *args: Any, base_url: str | None = None, start_url: str | None = None,
+                 site_id: str | None = None, host_map: str | None = None, incremental: str = "1",
+                 max_list_pages: str | None = None, run_id: str | None = None, worker: str | None = None,
+                 **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if start_url:
+            self.entry_urls = [start_url]
+            self.home_url = self.home_url or _origin(start_url) + "/"
+        if site_id:
+            self.site_id = site_id
+        if not self.site_id or not self.entry_urls:
+            raise NotConfigured(f"{self.name}: needs site_id and start URLs "
+                                f"(scrapy crawl {self.name} -a start_url=URL -a site_id=ID)")
+        check_site_id(self.site_id)
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.host_map: dict[str, str] = {}  # real netloc -> replica origin
+        primary = urlsplit(self.entry_urls[0]).netloc
+        if self.base_url:
+            self.host_map[primary] = self.base_url
+        if host_map:
+            for real, local in json.loads(host_map).items():
+                self.host_map[urlsplit(real).netloc or real] = local.rstrip("/")
+        self.reverse_map = {urlsplit(v).netloc: k for k, v in self.host_map.items()}
+        self.real_hosts = {urlsplit(u).netloc for u in self.entry_urls} | set(self.extra_hosts)
+        if self.home_url:
+            self.real_hosts.add(urlsplit(self.home_url).netloc)
+        self.incremental = incremental not in ("0", "false", "no")
+        self._run_id, self._worker = run_id, worker
+        self._max_list_pages_arg = max_list_pages
+        self.columns_seen: set[str] = set()
+        self.list_pages = 0
+        self.discovery_pages = 0
+
+    # -- life cycle -------------------------------------------------------------------------
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.session = ArchiveSession(spider.site_id, run_id=spider._run_id, worker=spider._worker,
+                                        incremental=spider.incremental)
+        s = crawler.settings
+        spider.max_list_pages = int(spider._max_list_pages_arg or s.getint("XXGK_MAX_LIST_PAGES", 200))
+        spider.max_discovery_pages = s.getint("XXGK_DISCOVERY_MAX_PAGES", 60)
+        spider.max_requests = s.getint("XXGK_MAX_REQUESTS", 20000)
+        crawler.signals.connect(spider._opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        return spider
+
+    def _opened(self, spider: scrapy.Spider) -> None:
+        self.session.record("run_start", spider=self.name, platform=self.platform, base_url=self.base_url,
+                            start_urls=self.entry_urls, site_info=self.site_info())
+
+    def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        counts = dict(self.session.stats)
+        summary = {
+            "requests": stats.get("downloader/request_count", 0),
+            "responses": stats.get("downloader/response_count", 0),
+            "not_modified": counts.get("not_modified", 0),
+            "captures": counts.get("captures", 0),
+            "bytes": counts.get("bytes", 0),
+            "columns": counts.get("records_column", 0),
+            "list_pages": self.list_pages,
+            "reports": counts.get("records_report", 0),
+            "attachments": counts.get("records_attachment", 0),
+            "attachments_skipped": counts.get("attachments_skipped", 0),
+            "errors": counts.get("errors", 0),
+            "structure_errors": counts.get("structure_errors", 0),
+            "finish_reason": reason,
+        }
+        if summary["reports"] == 0 or reason not in ("finished",):
+            status = "failed"
+        elif summary["errors"] or summary["structure_errors"]:
+            status = "degraded"
+        else:
+            status = "ok"
+        self.session.record("run_end", status=status, stats=summary)
+        self.session.close()
+
+    def site_info(self) -> dict[str, Any]:
+        return {"site_id": self.site_id, "name": self.site_name, "region_code": self.region_code,
+                "province": self.province, "prefecture": self.prefecture, "county": self.county,
+                "platform": self.platform, "home_url": self.home_url or _origin(self.entry_urls[0]) + "/"}
+
+    # -- URLs ---------------------------------------------------------------------------------
+    def rebase(self, url: str) -> str:
+        """A real-portal URL -> the same path on the replica named by base_url/host_map."""
+        parts = urlsplit(url)
+        local = self.host_map.get(parts.netloc)
+        if not local:
+            return url
+        lp = urlsplit(local)
+        return urlunsplit((lp.scheme, lp.netloc, parts.path, parts.query, ""))
+
+    def canonical(self, url: str) -> str:
+        """A replica URL -> the real portal URL (ids stay the same on replica and real site)."""
+        parts = urlsplit(url)
+        real = self.reverse_map.get(parts.netloc)
+        if not real:
+            return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
+        scheme = urlsplit(self.entry_urls[0]).scheme if real == urlsplit(self.entry_urls[0]).netloc else "http"
+        return urlunsplit((scheme, real, parts.path, parts.query, ""))
+
+    def is_allowed(self, url: str) -> bool:
+        host = urlsplit(url).netloc
+        hostname = urlsplit(url).hostname or ""
+        return (host in self.real_hosts or host in self.reverse_map
+                or hostname.endswith(".gov.cn") or not hostname)
+
+    def request(self, url: str, callback: Any, kind: str, dont_filter: bool = False, **meta: Any) -> Request:
+        if meta.get("expected_status"):  # statuses the callback handles itself (e.g. 404 = end of list)
+            meta["handle_httpstatus_list"] = list(meta["expected_status"])
+        return Request(self.rebase(url), callback=callback, errback=self.on_error,
+                       meta={"kind": kind, **meta}, dont_filter=dont_filter)
+
+    # -- flow ---------------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.entry_urls:
+            yield self.request(url, self.parse_entry, "entry", depth_left=2)
+
+    def parse_entry(self, response: Response) -> Iterator[Any]:
+        """A 信息公开 page: find the 年度报告 columns by their link text, or walk towards them."""
+        if not isinstance(response, TextResponse):
+            return
+        yield from self.discover(response, response.meta.get("depth_left", 0))
+
+    def discover(self, response: TextResponse, depth_left: int) -> Iterator[Any]:
+        root = common.parse_html(response.text)
+        found = False
+        for link in common.links(root, response.url):
+            if not self.is_allowed(link.url) or common.is_attachment_url(link.url) or self.is_detail_url(link.url):
+                continue
+            if self.is_column_link(link):
+                found = True
+                yield from self.open_column(link.url, link.text, agency=self.page_agency(root), found_on=response.url)
+            elif depth_left > 0 and self.is_navigation_link(link):
+                if self.discovery_pages < self.max_discovery_pages:
+                    self.discovery_pages += 1
+                    yield self.request(link.url, self.parse_entry, "entry", depth_left=depth_left - 1)
+        yield from self.discover_extra(response, root, depth_left)
+        if not found and self.looks_like_list(response):
+            yield from self.open_column(response.url, "", agency=None, found_on=response.url, fetched=response)
+
+    def open_column(self, url: str, name: str, agency: str | None, found_on: str,
+                    fetched: TextResponse | None = None) -> Iterator[Any]:
+        key = self.canonical(url)
+        if key in self.columns_seen:
+            return
+        self.columns_seen.add(key)
+        yield {"_type": "column", "url": key, "name": name, "agency": agency, "found_on": self.canonical(found_on)}
+        if fetched is not None:
+            yield from self.parse_column(fetched)
+        else:
+            yield self.request(url, self.parse_column, "list", column_url=key, column_agency=agency)
+
+    def parse_column(self, response: Response) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            self.session.error(response.url, "fetch", "structure", "list page is not text")
+            return
+        self.list_pages += 1
+        column_url = response.meta.get("column_url") or self.canonical(response.url)
+        page = self.parse_list_page(response)
+        if not page.items and not response.meta.get("playwright") and self.may_need_browser(response, page):
+            self.logger.info("list %s shows no items without JavaScript: rendering it in Chromium", response.url)
+            yield response.request.replace(meta={**response.meta, "playwright": True}, dont_filter=True)
+            return
+        if not page.items and not page.next_requests:
+            self.session.stats["structure_errors"] += 1
+            self.session.error(response.url, "fetch", "structure",
+                               "list page shows no report links (markup changed or empty column)")
+        yield {"_type": "listing", "column_url": column_url, "page_url": self.canonical(response.url),
+               "report_urls": [self.canonical(i.url) for i in page.items]}
+        # sub-columns (per-year 年报 columns inside a column)
+        if isinstance(response, TextResponse):
+            root = common.parse_html(response.text)
+            for link in common.links(root, response.url):
+                if (self.is_column_link(link) and not self.is_detail_url(link.url)
+                        and not common.is_attachment_url(link.url) and self.is_allowed(link.url)
+                        and self.canonical(link.url) != column_url):
+                    yield from self.open_column(link.url, link.text, response.meta.get("column_agency"),
+                                                found_on=response.url)
+        for item in page.items:
+            yield self.request(item.url, self.parse_detail, "detail", conditional=self.incremental,
+                               column_url=column_url, listed_title=item.title, listed_date=item.date,
+                               list_extra=item.extra)
+        for req in page.next_requests:
+            if self.list_pages + len(page.next_requests) > self.max_list_pages:
+                self.session.error(req.url, "fetch", "too_many_pages",
+                                   f"list pagination capped at {self.max_list_pages} pages")
+                break
+            req.meta.setdefault("column_url", column_url)
+            req.meta.setdefault("column_agency", response.meta.get("column_agency"))
+            yield req
+
+    def parse_detail(self, response: Response) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            # a "report" link that is itself a file: archive it as the report's only attachment
+            yield from self._file_report(response)
+            return
+        cap = response.meta.get("capture") or {}
+        page = self.parse_detail_page(response)
+        listed_extra = response.meta.get("list_extra") or {}
+        meta = {k: v for k, v in {**{f: listed_extra.get(f) for f in REPORT_FIELDS}, **page.meta}.items() if v}
+        canonical_url = self.canonical(response.url)
+        report_id = report_id_for(self.site_id, meta.get("index_no"), canonical_url)
+        unchanged = bool(response.meta.get("xxgk_not_modified"))
+        atts = [{"url": self.canonical(a.url), "link_text": a.text, "filename": a.text or None,
+                 "js_only": bool(a.attrs.get("js_only"))} for a in page.attachments]
+        yield {"_type": "report", "report_id": report_id, "url": self.canonical(response.url),
+               "canonical_url": canonical_url, "capture_id": cap.get("capture_id"),
+               "sha256": cap.get("sha256") or response.meta.get("xxgk_not_modified"),
+               "column_url": response.meta.get("column_url"), "title": page.title or response.meta.get("listed_title"),
+               **{f: meta.get(f) for f in REPORT_FIELDS},
+               "listed_title": response.meta.get("listed_title"), "listed_date": response.meta.get("listed_date"),
+               "attachments": atts, "extra": {**page.extra, **{k: v for k, v in meta.items() if k not in REPORT_FIELDS}},
+               "unchanged": unchanged}
+        for att in page.attachments:
+            if unchanged and self.session.state.get(att.url):
+                self.session.stats["attachments_skipped"] += 1
+                continue
+            yield self.request(att.url, self.parse_attachment, "attachment", conditional=self.incremental,
+                               report_id=report_id, link_text=att.text)
+
+    def parse_attachment(self, response: Response) -> Iterator[Any]:
+        cap = response.meta.get("capture")
+        if not cap:  # not modified: the earlier attachment record stands
+            return
+        name = cap.get("filename") or common.clean(response.meta.get("link_text")) or _url_tail(response.url)
+        from crawler.filetypes import mime_for  # local: keeps the module import light
+        yield {"_type": "attachment", "report_id": response.meta.get("report_id"),
+               "url": self.canonical(response.meta.get("redirect_urls", [response.url])[0]),
+               "final_url": self.canonical(response.url), "filename": name, "ext": cap["ext"],
+               "mime": mime_for(cap["ext"], cap.get("content_type")), "size": cap["size"],
+               "sha256": cap["sha256"], "raw_path": cap["raw_path"], "capture_id": cap["capture_id"]}
+
+    def _file_report(self, response: Response) -> Iterator[Any]:
+        cap = response.meta.get("capture")
+        if not cap:
+            return
+        canonical_url = self.canonical(response.url)
+        report_id = report_id_for(self.site_id, None, canonical_url)
+        title = response.meta.get("listed_title") or ""
+        yield {"_type": "report", "report_id": report_id, "url": canonical_url, "canonical_url": canonical_url,
+               "capture_id": cap["capture_id"], "sha256": cap["sha256"], "column_url": response.meta.get("column_url"),
+               "title": title, **{f: None for f in REPORT_FIELDS}, "listed_title": title,
+               "listed_date": response.meta.get("listed_date"),
+               "attachments": [{"url": canonical_url, "link_text": title, "filename": cap.get("filename")}],
+               "extra": {"report_is_file": True}, "unchanged": False}
+        response.meta["report_id"] = report_id
+        yield from self.parse_attachment(response)
+
+    # -- errors -------------------------------------------------------------------------------
+    def on_error(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else None
+        if failure.check(HttpError):
+            return  # recorded by the capture middleware with its status
+        if failure.check(IgnoreRequest):
+            return  # off-site / robots: recorded where it was decided
+        kind = _failure_kind(failure)
+        self.session.error(url, "fetch", kind, f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500])
+
+    # -- hooks for platforms ------------------------------------------------------------------
+    def is_detail_url(self, url: str) -> bool:
+        return bool(self.detail_url_re.search(urlsplit(url).path))
+
+    def is_column_link(self, link: common.Link) -> bool:
+        """年度报告 / 政府信息公开年报 / 2023年政府信息公开年报 — a column name, not a report title."""
+        return bool(common.COLUMN_NAME_RE.fullmatch(common.squash(link.text)))
+
+    NAV_RE: ClassVar[re.Pattern[str]] = re.compile(
+        r"信息公开|政务公开|公开目录|部门|单位|机构|局$|委员会$|办公室$|政府$|镇$|乡$|街道$|中心$|管委会$")
+
+    def is_navigation_link(self, link: common.Link) -> bool:
+        text = common.squash(link.text)
+        if not text or len(text) > 24 or common.ANNUAL_TITLE_RE.search(text):
+            return False
+        if re.search(r"指南|制度|依申请|意见箱|留言|登录|English|无障碍", text):
+            return False
+        return bool(self.NAV_RE.search(text))
+
+    def page_agency(self, root: Any) -> str | None:
+        return None
+
+    def looks_like_list(self, response: TextResponse) -> bool:
+        return False
+
+    def may_need_browser(self, response: TextResponse, page: ListPage) -> bool:
+        """An empty list with scripts that build it: render it once in Chromium."""
+        return b"<script" in response.body and not page.recognised
+
+    def discover_extra(self, response: TextResponse, root: Any, depth_left: int) -> Iterable[Any]:
+        return ()
+
+    def parse_list_page(self, response: TextResponse) -> ListPage:
+        raise NotImplementedError
+
+    def parse_detail_page(self, response: TextResponse) -> DetailPage:
+        raise NotImplementedError
+
+
+def _origin(url: str) -> str:
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.netloc}"
+
+
+def _url_tail(url: str) -> str:
+    return urlsplit(url).path.rsplit("/", 1)[-1] or "attachment"
+
+
+def _failure_kind(failure: Failure) -> str:
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "timeout"
+    if failure.check(DNSLookupError):
+        return "dns"
+    if failure.check(ConnectionRefusedError):
+        return "refused"
+    if failure.check(ResponseNeverReceived, ConnectionLost, ResponseFailed):
+        msg = failure.getErrorMessage().lower()
+        return "too_large" if "maxsize" in msg or "max size" in msg else "connection_reset"
+    msg = failure.getErrorMessage().lower()
+    if "cancel" in msg and "size" in msg:
+        return "too_large"
+    return failure.type.__name__.lower()[:40]

@@ -1,0 +1,97 @@
+"""Guangdong gkmlpt portals: `scrapy crawl gkmlpt -a start_url=… -a site_id=…`.
+
+A unit's 公开目录 is a Vue app; its data is public JSON, so no browser is needed:
+`/gkmlpt/index` carries SID and the category TREE, `/gkmlpt/api/all/{cat}` lists posts.
+Plain NFCMS columns (`…/content/post_N.html`) next to it are crawled as lists too.
+"""
+from __future__ import annotations
+
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.http import Response, TextResponse
+
+from crawler.pages import common, gkmlpt
+from crawler.platforms.base import DetailPage, ListItem, ListPage, PortalSpider
+
+
+class GkmlptSpider(PortalSpider):
+    name = "gkmlpt"
+    platform = "gkmlpt"
+    detail_url_re = gkmlpt.DETAIL_RE
+
+    def discover_extra(self, response: TextResponse, root: Any, depth_left: int) -> Iterable[Any]:
+        if gkmlpt.INDEX_RE.search(urlsplit(response.url).path):
+            yield from self.parse_index(response)
+            return
+        for link in common.links(root, response.url):
+            if gkmlpt.INDEX_RE.search(urlsplit(link.url).path) and self.is_allowed(link.url):
+                yield self.request(link.url, self.parse_index, "entry", unit_name=link.text)
+
+    def parse_index(self, response: Response) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            return
+        sid, tree = gkmlpt.parse_config(response.text)
+        if not tree:
+            self.session.stats["structure_errors"] += 1
+            self.session.error(response.url, "fetch", "structure", "gkmlpt index without a category TREE")
+            return
+        for node in gkmlpt.annual_categories(tree):
+            url = gkmlpt.api_url(response.url, node["id"], sid, 1)
+            column_url = self.canonical(response.url.split("#")[0]) + f"#{node['id']}"
+            if column_url in self.columns_seen:
+                continue
+            self.columns_seen.add(column_url)
+            yield {"_type": "column", "url": column_url, "name": node.get("name"),
+                   "agency": response.meta.get("unit_name"), "found_on": self.canonical(response.url)}
+            yield self.request(url, self.parse_api, "api", column_url=column_url, index_url=response.url,
+                               category=node["id"], sid=sid, page=1, seen=0, expected_status=(404,))
+
+    def parse_api(self, response: Response) -> Iterator[Any]:
+        if response.status == 404:
+            return  # past the last page on sites that answer 404 there
+        self.list_pages += 1
+        try:
+            items, total = gkmlpt.parse_api(response.text)
+        except (ValueError, AttributeError) as exc:
+            self.session.stats["structure_errors"] += 1
+            self.session.error(response.url, "fetch", "structure", f"gkmlpt API answer is not the expected JSON: {exc}")
+            return
+        column_url = response.meta["column_url"]
+        yield {"_type": "listing", "column_url": column_url, "page_url": self.canonical(response.url),
+               "report_urls": [self.canonical(self.rebase(i["url"])) for i in items]}
+        for it in items:
+            yield self.request(it["url"], self.parse_detail, "detail", conditional=self.incremental,
+                               column_url=column_url, listed_title=it["title"], listed_date=it["date"],
+                               list_extra={k: it[k] for k in ("index_no", "doc_no", "agency", "topic")},
+                               api_attachments=it["attachments"])
+        seen = response.meta["seen"] + len(items)
+        page = response.meta["page"]
+        if items and (total is None or seen < total) and page < self.max_list_pages:
+            yield self.request(gkmlpt.api_url(response.meta["index_url"], response.meta["category"],
+                                              response.meta["sid"], page + 1),
+                               self.parse_api, "api", **{**_carry(response.meta), "page": page + 1, "seen": seen})
+
+    def parse_list_page(self, response: TextResponse) -> ListPage:
+        items = gkmlpt.nfcms_list(response.text, response.url)
+        nexts = [self.request(u, self.parse_column, "list") for u in gkmlpt.nfcms_pages(response.text, response.url)]
+        return ListPage([ListItem(*i) for i in items], nexts, recognised=bool(items))
+
+    def parse_detail_page(self, response: TextResponse) -> DetailPage:
+        title, meta, attachments = gkmlpt.parse_detail(response.text, response.url)
+        known = {a.url for a in attachments}
+        for api_att in response.meta.get("api_attachments") or []:
+            url = self.rebase(api_att["url"])
+            if url not in known:
+                attachments.append(common.Link(url, api_att.get("name") or ""))
+        return DetailPage(title, meta, attachments)
+
+
+def _carry(meta: dict[str, Any]) -> dict[str, Any]:
+    keys = ("column_url", "index_url", "category", "sid", "expected_status")
+    return {k: meta[k] for k in keys if k in meta}
+
+
+

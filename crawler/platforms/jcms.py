@@ -1,0 +1,45 @@
+"""Hanweb JCMS portals (Zhejiang): `scrapy crawl jcms -a start_url=… -a site_id=…`."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from scrapy import FormRequest
+from scrapy.http import Response, TextResponse
+
+from crawler.pages import jcms
+from crawler.platforms.base import DetailPage, ListItem, ListPage, PortalSpider
+
+
+class JcmsSpider(PortalSpider):
+    name = "jcms"
+    platform = "jcms"
+    detail_url_re = jcms.DETAIL_RE
+
+    def parse_list_page(self, response: TextResponse) -> ListPage:
+        page = jcms.parse_column(response.text, response.url)
+        nexts = [
+            FormRequest(self.rebase(url), formdata=form, callback=self.parse_proxy, errback=self.on_error,
+                        headers={"Referer": response.url, "X-Requested-With": "XMLHttpRequest"},
+                        meta={"kind": "api", "column_url": response.meta.get("column_url")})
+            for url, form in jcms.proxy_requests(response.url, page)
+        ]
+        return ListPage([ListItem(*i) for i in page.items], nexts, recognised=page.has_datastore)
+
+    def parse_proxy(self, response: Response) -> Iterator[Any]:
+        self.list_pages += 1
+        text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        items = jcms.parse_records(text, response.url)
+        column_url = response.meta.get("column_url")
+        if not items:
+            self.session.stats["structure_errors"] += 1
+            self.session.error(response.url, "fetch", "structure", "dataproxy returned no records")
+        yield {"_type": "listing", "column_url": column_url, "page_url": self.canonical(response.url),
+               "report_urls": [self.canonical(u) for u, _, _ in items]}
+        for url, title, date in items:
+            yield self.request(url, self.parse_detail, "detail", conditional=self.incremental,
+                               column_url=column_url, listed_title=title, listed_date=date)
+
+    def parse_detail_page(self, response: TextResponse) -> DetailPage:
+        title, meta, attachments = jcms.parse_detail(response.text, response.url)
+        return DetailPage(title, meta, attachments)

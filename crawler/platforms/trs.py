@@ -1,0 +1,23 @@
+"""TRS WCM static portals (Fujian): `scrapy crawl trs -a start_url=… -a site_id=…` crawls any of them."""
+from __future__ import annotations
+
+from scrapy.http import TextResponse
+
+from crawler.pages import trs
+from crawler.platforms.base import DetailPage, ListItem, ListPage, PortalSpider
+
+
+class TrsSpider(PortalSpider):
+    name = "trs"
+    platform = "trs"
+    detail_url_re = trs.DETAIL_RE
+
+    def parse_list_page(self, response: TextResponse) -> ListPage:
+        page = trs.parse_list(response.text, response.url)
+        nexts = [self.request(u, self.parse_column, "list") for u in trs.page_urls(response.url, page)]
+        recognised = bool(page.items) or page.page_count is not None
+        return ListPage([ListItem(u, t, d) for u, t, d in page.items], nexts, recognised)
+
+    def parse_detail_page(self, response: TextResponse) -> DetailPage:
+        title, meta, attachments = trs.parse_detail(response.text, response.url)
+        return DetailPage(title, meta, attachments)

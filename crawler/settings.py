@@ -1,0 +1,83 @@
+"""Scrapy settings for xxgk-archive: polite by default, every response captured.
+
+robots.txt policy: obeyed by default (`ROBOTSTXT_OBEY = True`). A robots.txt that is
+missing, forbidden (403) or not a robots file yields no rules, so everything is allowed
+(Scrapy's RobotsTxtMiddleware behaviour, checked in tests against the replica). Set
+`XXGK_OBEY_ROBOTS=0` (or `-s ROBOTSTXT_OBEY=False`) to ignore robots.txt.
+"""
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "xxgk-archive"
+SPIDER_MODULES = ["crawler.platforms", "spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# An honest User-Agent that says who we are and why.
+USER_AGENT = os.environ.get(
+    "XXGK_USER_AGENT",
+    "xxgk-archive/0.1 (archive of 政府信息公开工作年度报告; +https://github.com/xxgk-archive)",
+)
+ROBOTSTXT_OBEY = os.environ.get("XXGK_OBEY_ROBOTS", "1") != "0"
+
+# Politeness: one request at a time per portal, AutoThrottle on top of a base delay.
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = float(os.environ.get("XXGK_DOWNLOAD_DELAY", "1.0"))
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Retries with backoff on 5xx and timeouts (crawler.middlewares.BackoffRetryMiddleware).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = float(os.environ.get("XXGK_RETRY_BACKOFF", "2.0"))
+RETRY_BACKOFF_MAX = 120.0
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = int(os.environ.get("XXGK_MAX_BYTES", str(100 * 2**20)))  # cap: stop reading, record it
+DOWNLOAD_WARNSIZE = 32 * 2**20
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = True
+
+# Bounds per site and run (no endless pagination, no runaway crawl).
+XXGK_MAX_LIST_PAGES = int(os.environ.get("XXGK_MAX_LIST_PAGES", "200"))
+XXGK_MAX_REQUESTS = int(os.environ.get("XXGK_MAX_REQUESTS", "20000"))
+XXGK_DISCOVERY_MAX_PAGES = 60
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.RebaseMiddleware": 60,
+    "crawler.middlewares.ConditionalRequestMiddleware": 545,
+    "crawler.middlewares.CharsetMiddleware": 542,
+    "crawler.capture.CaptureMiddleware": 540,
+}
+ITEM_PIPELINES = {"crawler.pipelines.RecordPipeline": 300}
+
+# Playwright (scrapy-playwright) only for requests that ask for it (meta playwright=True);
+# the browser is launched lazily on the first such request. Debian's Chromium is used
+# because `playwright install` cannot download here; elsewhere `playwright install chromium`
+# and XXGK_CHROMIUM="" use Playwright's own build.
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+_chromium = os.environ.get("XXGK_CHROMIUM", "/usr/bin/chromium")
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "headless": True,
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+    **({"executable_path": _chromium} if _chromium else {}),
+}
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+PLAYWRIGHT_MAX_CONTEXTS = 2
+
+LOG_LEVEL = os.environ.get("XXGK_LOG_LEVEL", "INFO")
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+TELNETCONSOLE_ENABLED = False
