@@ -1,0 +1,12 @@
+"""Text extraction from every format portals publish: bytes -> text + expanded table grids.
+
+    from archive.extract import extract, Extracted, ExtractError, sniff_format
+"""
+from .core import extract, extract_file
+from .html import html_body_text, html_to_text
+from .model import ERROR_KINDS, Extracted, ExtractError
+from .office import convert_with_libreoffice
+from .sniff import sniff_format
+
+__all__ = ["extract", "extract_file", "Extracted", "ExtractError", "ERROR_KINDS", "sniff_format",
+           "html_body_text", "html_to_text", "convert_with_libreoffice"]

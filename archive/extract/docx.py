@@ -1,0 +1,132 @@
+"""DOCX: paragraphs and tables in document order, merged cells resolved, text boxes ignored."""
+from __future__ import annotations
+
+import io
+
+from lxml import etree
+
+from .model import Extracted, ExtractError, Grid, clean_cell, rectangular, render_grid, tidy_text
+from .safety import Deadline, check_zip
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+NS = {"w": W, "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
+
+
+def _q(name: str) -> str:
+    return f"{{{W}}}{name}"
+
+
+# Runs' text, tabs and breaks, except inside text boxes and compatibility fallbacks (duplicates).
+_RUN_BITS = ("(.//w:r/w:t|.//w:r/w:tab|.//w:r/w:br|.//w:r/w:cr|.//w:r/w:noBreakHyphen)"
+             "[not(ancestor::w:txbxContent)][not(ancestor::mc:Fallback)]")
+_RUN_XPATH = etree.XPath(_RUN_BITS, namespaces=NS)
+
+
+def paragraph_text(p) -> str:
+    out = []
+    for node in _RUN_XPATH(p):
+        tag = node.tag
+        if tag == _q("t"):
+            out.append(node.text or "")
+        elif tag == _q("tab"):
+            out.append("\t")
+        elif tag == _q("noBreakHyphen"):
+            out.append("-")
+        else:
+            out.append("\n")
+    return "".join(out)
+
+
+def _int_attr(el, default: int = 1) -> int:
+    if el is None:
+        return default
+    try:
+        return max(int(el.get(_q("val"), default)), 1)
+    except ValueError:
+        return default
+
+
+def _block_children(container):
+    """w:p and w:tbl children, looking through content controls (w:sdt) and customXml wrappers."""
+    for child in container:
+        tag = child.tag
+        if tag in (_q("p"), _q("tbl")):
+            yield child
+        elif tag == _q("sdt"):
+            content = child.find(_q("sdtContent"))
+            if content is not None:
+                yield from _block_children(content)
+        elif tag == _q("customXml"):
+            yield from _block_children(child)
+
+
+def _cell_plain(tc) -> str:
+    """A cell's text, nested tables flattened row by row."""
+    parts = []
+    for block in _block_children(tc):
+        if block.tag == _q("p"):
+            parts.append(paragraph_text(block).replace("\t", " "))
+        else:
+            parts.extend(" ".join(r) for r in table_grid(block))
+    return clean_cell("\n".join(parts))
+
+
+def _cells(tr):
+    for child in tr:
+        if child.tag == _q("tc"):
+            yield child
+        elif child.tag in (_q("sdt"), _q("customXml")):
+            content = child.find(_q("sdtContent")) if child.tag == _q("sdt") else child
+            if content is not None:
+                yield from (c for c in content if c.tag == _q("tc"))
+
+
+def table_grid(tbl) -> Grid:
+    """gridBefore/gridAfter pad, gridSpan repeats "" to the right, vMerge continue -> ""."""
+    grid: Grid = []
+    for tr in tbl.iterfind(_q("tr")):
+        row: list[str] = []
+        trpr = tr.find(_q("trPr"))
+        if trpr is not None:
+            row.extend([""] * (_int_attr(trpr.find(_q("gridBefore")), 0)))
+        for tc in _cells(tr):
+            tcpr = tc.find(_q("tcPr"))
+            span = _int_attr(tcpr.find(_q("gridSpan")) if tcpr is not None else None)
+            vmerge = tcpr.find(_q("vMerge")) if tcpr is not None else None
+            continued = vmerge is not None and vmerge.get(_q("val"), "continue") == "continue"
+            row.append("" if continued else _cell_plain(tc))
+            row.extend([""] * (min(span, 1000) - 1))
+        grid.append(row)
+    return rectangular(grid)
+
+
+def body_blocks(body, deadline: Deadline | None = None) -> tuple[str, list[Grid]]:
+    lines: list[str] = []
+    tables: list[Grid] = []
+    for block in _block_children(body):
+        if block.tag == _q("p"):
+            lines.append(paragraph_text(block))
+        else:
+            if deadline:
+                deadline.check("docx")
+            grid = table_grid(block)
+            if grid:
+                tables.append(grid)
+                lines.extend(["", render_grid(grid), ""])
+    return tidy_text("\n".join(lines)), tables
+
+
+def extract_docx(data: bytes, deadline: Deadline, fmt: str = "docx") -> Extracted:
+    check_zip(data)
+    import docx  # python-docx: resolves the main document part through the package relationships
+    from docx.opc.exceptions import PackageNotFoundError
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError) as exc:
+        raise ExtractError("corrupt", f"docx: {exc}") from exc
+    except Exception as exc:  # lxml XMLSyntaxError, zipfile errors, ...
+        raise ExtractError("corrupt", f"docx: {type(exc).__name__}: {exc}") from exc
+    text, tables = body_blocks(document.element.body, deadline)
+    if not text.strip():
+        raise ExtractError("empty", "docx has no text")
+    return Extracted(text=text, tables=tables, method="docx", pages=None, warnings=[], format=fmt)
