@@ -221,7 +221,7 @@ def _publication(site_id: str, agency: AgencyDef, year: int) -> datetime:
     return datetime(year + 1, month, rng.randint(5, 28), rng.randint(8, 17), rng.randint(0, 59))
 
 
-def _draw_attachments(site: SiteDef, agency: AgencyDef, year: int) -> list[AttachmentDef]:
+def _draw_attachments(site: SiteDef, agency: AgencyDef, year: int, seed: bool) -> list[AttachmentDef]:
     fixed = FIXED_ATTACHMENTS.get((site.site_id, agency.slug, year))
     if fixed is not None and not site.scaled:
         return [AttachmentDef(a.fmt, a.js_only, a.pooled) for a in fixed]
@@ -230,7 +230,7 @@ def _draw_attachments(site: SiteDef, agency: AgencyDef, year: int) -> list[Attac
         return []
     fmt = rng.choices(["pdf", "docx", "doc", "xls"], weights=[55, 25, 12, 8])[0]
     # pdf/docx render fast per report; legacy formats (LibreOffice conversions) come from the pool
-    return [AttachmentDef(fmt, pooled=site.scaled or fmt in ("doc", "xls", "wps", "xlsx"))]
+    return [AttachmentDef(fmt, pooled=site.scaled or (not seed and fmt in ("doc", "xls", "wps", "xlsx")))]
 
 
 def _index_no(site: SiteDef, agency: AgencyDef, year: int, pub: datetime, seq: int) -> str:
@@ -280,7 +280,7 @@ def _report(site: SiteDef, agency: AgencyDef, year: int, seed: Any | None) -> Re
         source=agency.short if site.platform == "jcms" else agency.name,
         template=seed.template if seed is not None else template_for_year(year),
         seed=seed.seed if seed is not None else None,
-        attachments=_draw_attachments(site, agency, year),
+        attachments=_draw_attachments(site, agency, year, seed is not None),
         key=f"{agency.slug}-{year}", _spec=seed,
     )
 

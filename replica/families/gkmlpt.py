@@ -69,6 +69,8 @@ class GkmlptSite(BaseSite):
                     self.add(NFCMS_COLUMN, pg)
             self.columns.append({"path": NFCMS_COLUMN, "name": NFCMS_NAME, "agency": None, "kind": "nfcms",
                                  "listed_by_js": True, "pages": len(pages), "list_broken": False})
+        self.add("/cy/zwgk/zfxxgkzn/", self._simple("政府信息公开指南", "潮阳区人民政府信息公开指南。"))
+        self.add("/cy/gkmlpt/index", self._simple("政府信息公开目录", "区政府信息公开目录。"))
         self.add(self.entry_path, self._entry_page(bool(nfcms)))
         self.add(self.entry_path + "index.html", self._entry_page(bool(nfcms)))
 
@@ -160,6 +162,12 @@ class GkmlptSite(BaseSite):
         return Resource(body, "application/json", "utf-8", static=False)
 
     # ------------------------------------------------------------------ pages
+    def _simple(self, title: str, text: str) -> Page:
+        def page() -> Resource:
+            return self.html(f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title></head>'
+                             f'<body><div class="article-content"><p>{text}</p></div></body></html>', datetime(2021, 3, 1))
+        return page
+
     def _entry_page(self, with_nfcms: bool) -> Page:
         def page() -> Resource:
             units = "".join(f'<li><a href="/{a.slug}/gkmlpt/index" target="_blank">{esc(a.name)}</a></li>'

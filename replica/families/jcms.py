@@ -61,6 +61,7 @@ class JcmsSite(BaseSite):
         self.add(col_path, self._column_page())
         self.add(f"/col/col{ENTRY_COL}/index.html", self._entry_page())
         self.add(f"/col/col{GUIDE_COL}/index.html", self._guide_page())
+        self.add("/module/xxgk/tree.jsp", self._guide_page())
         self.columns.append({"path": col_path, "name": "政府信息公开年报", "agency": None, "kind": "annual",
                              "perpage": PERPAGE, "total": len(reports), "list_broken": False})
 

@@ -92,6 +92,8 @@ class TrsSite(BaseSite):
                 for i, name in enumerate(r.layout["p0"]):
                     self.add(f"{agg_path}{r.published:%Y%m}/{name}", self.attachment_page(r, i))
             self._column(agg_path, "政府信息公开年度报告", None, agg_items, kind="aggregate", alt=True)
+        for sub, name in (("zfxxgkzn/", "政府信息公开指南"), ("zfxxgkzd/", "政府信息公开制度")):
+            self.add(entry + sub, self._text_page(name, f"本页面为{name}。"))
         self.add(entry, self._entry_page(entry, unit_links, agg_path))
         self.add(entry + "index.htm", self._entry_page(entry, unit_links, agg_path))
 
@@ -148,6 +150,11 @@ class TrsSite(BaseSite):
             text = (self._head(f"{agency.name}政府信息公开") + f'<div class="unit"><h2>{esc(agency.name)}</h2>'
                     f'<ul class="xxgk_menu">{lis}</ul></div>' + self._FOOT)
             return self.html(text, self.now())
+        return page
+
+    def _text_page(self, title: str, text: str) -> Page:
+        def page() -> Resource:
+            return self.html(self._head(title) + f'<div class="TRS_Editor"><p>{esc(text)}</p></div>' + self._FOOT, date_min())
         return page
 
     def _guide_page(self, agency: AgencyDef, path: str) -> Page:
