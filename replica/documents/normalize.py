@@ -12,7 +12,7 @@ Number = int | float
 
 DASHES = {"—", "——", "-", "–", "−", "/", "\\", "无", "×", "空", "－", "／"}
 _UNIT_SUFFIX = "件条项宗次个篇人"
-_COUNT_RE = re.compile(rf"^(\d+(?:\.\d+)?)\s*[{_UNIT_SUFFIX}]?(?:共.*)?$")
+_COUNT_RE = re.compile(rf"^(-?\d+(?:\.\d+)?)\s*[{_UNIT_SUFFIX}]?(?:共.*)?$")
 _MONEY_RE = re.compile(r"^[¥￥]?\s*(\d+(?:\.\d+)?)\s*(元|万元|亿元)?$")
 _UP = ("增加", "新增", "增", "+")
 _DOWN = ("减少", "下降", "减", "-")
@@ -28,7 +28,8 @@ def clean(raw: str) -> str:
 
 
 def as_number(x: float) -> Number:
-    return int(x) if float(x).is_integer() else round(x, 6)
+    x = round(float(x), 6)
+    return int(x) if x.is_integer() else x
 
 
 def is_blank_or_dash(s: str) -> bool:
