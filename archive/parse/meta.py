@@ -1,0 +1,176 @@
+"""Document-level facts: title, report year (§2.2) and publishing agency (§2.3)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .normalize import nfkc
+
+AGENCY_SUFFIX = re.compile(r"(局|委|办|厅|政府|办事处|街道|乡|镇|中心|管委会|室|院|署|所|站|会|委员会|部)$")
+_SPACES = re.compile(r"\s+")
+
+
+def squeeze(s: str) -> str:
+    return _SPACES.sub("", nfkc(s))
+
+
+def _title_core(line: str) -> str:
+    s = nfkc(line).strip().lstrip("#•*>- \t")
+    s = re.sub(r"^标\s*题\s*[:：]\s*", "", s)
+    return squeeze(s)
+
+
+def _looks_like_title(s: str) -> bool:
+    return ("报告" in s and ("信息公开" in s or "政务公开" in s) and 8 <= len(s) <= 60
+            and not s.startswith(("根据", "按照", "本报告", "依据")) and "。" not in s)
+
+
+@dataclass
+class Title:
+    text: str | None
+    agency_line: str | None = None  # agency on the line above a title that starts with the year
+
+
+def find_title(text: str) -> Title:
+    lines = [ln for ln in text.split("\n")[:60] if ln.strip()]
+    for i, ln in enumerate(lines[:40]):
+        core = _title_core(ln)
+        if _looks_like_title(core):
+            if re.match(r"^\d{4}年", core) and i > 0:
+                prev = _title_core(lines[i - 1])
+                if AGENCY_SUFFIX.search(prev) and len(prev) <= 30 and not _looks_like_title(prev):
+                    return Title(prev + core, prev)
+            return Title(core)
+    return Title(None)
+
+
+_TITLE_YEAR = [
+    re.compile(r"(\d{4})年度?(?:的)?(?:政府信息公开|政务公开|信息公开)"),
+    re.compile(r"关于(\d{4})年度政府信息公开情况的报告"),
+    re.compile(r"^(\d{4})年"),
+    re.compile(r"(\d{4})年度?政府信息公开工作"),
+]
+_PERIOD_YEAR = [
+    re.compile(r"统计期限(?:为|是|自)?(\d{4})年1月1日"),
+    re.compile(r"数据从(\d{4})年1月1日"),
+    re.compile(r"统计时限自(\d{4})年1月1日"),
+    re.compile(r"(?:统计|数据)[^。]{0,12}?(\d{4})年1月1日(?:起)?(?:至|到|-)\1年12月31日"),
+]
+_DATE = re.compile(r"(\d{4})[年\-/.](\d{1,2})[月\-/.](\d{1,2})日?")
+
+
+def _plausible(y: int) -> bool:
+    return 2000 <= y <= 2100
+
+
+def year_from_title(title: str | None) -> int | None:
+    if not title:
+        return None
+    for pat in _TITLE_YEAR:
+        m = pat.search(title)
+        if m and _plausible(int(m.group(1))):
+            return int(m.group(1))
+    return None
+
+
+def find_year(title: str | None, text: str, s1_text: str | None,
+              hints: dict | None = None) -> tuple[int | None, str | None]:
+    """(year, source) per §2.2; never from 发文字号, 索引号 or the document's dates unless
+    everything else fails (then publication/signature date − 1 when it falls in Jan–Apr)."""
+    y = year_from_title(title)
+    if y:
+        return y, "title"
+    flat = squeeze(text)
+    for pat in _PERIOD_YEAR:
+        m = pat.search(flat)
+        if m and _plausible(int(m.group(1))):
+            return int(m.group(1)), "statistics_period"
+    if s1_text:
+        m = re.search(r"(\d{4})年[,，]", squeeze(s1_text))
+        if m and _plausible(int(m.group(1))):
+            return int(m.group(1)), "section1"
+    hints = hints or {}
+    y = year_from_title(squeeze(hints.get("title") or ""))
+    if y:
+        return y, "hint_title"
+    dates = [hints.get("published_date"), hints.get("written_date"), _signature_date(text)]
+    for d in dates:
+        m = _DATE.search(nfkc(d or ""))
+        if m and 1 <= int(m.group(2)) <= 4 and _plausible(int(m.group(1)) - 1):
+            return int(m.group(1)) - 1, "date_minus_one"
+    return None, None
+
+
+def _signature_date(text: str) -> str | None:
+    tail = [ln for ln in text.split("\n") if ln.strip()][-12:]
+    for ln in reversed(tail):
+        s = squeeze(ln)
+        if re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日(?:印发)?", s):
+            return s
+    return None
+
+
+def clean_agency(name: str | None) -> str | None:
+    if not name:
+        return None
+    s = squeeze(name)
+    s = re.sub(r"[(（]盖章[)）]$", "", s)
+    s = re.sub(r"文件$", "", s)
+    s = s.strip("：:,，。")
+    return s or None
+
+
+def valid_agency(name: str | None) -> bool:
+    return bool(name) and 3 <= len(name) <= 40 and bool(AGENCY_SUFFIX.search(name)) \
+        and not re.search(r"[A-Za-z]", name)
+
+
+def _agency_from_title(title: Title, year: int | None) -> str | None:
+    if title.agency_line:
+        return title.agency_line
+    t = title.text or ""
+    m = re.match(r"^(\d{4})年度?(.+?)(?:政府信息公开|政务公开)", t)
+    if m:
+        return m.group(2)
+    m = re.match(r"^(.+?)(?:关于)?\d{4}年", t)
+    if m:
+        return m.group(1)
+    m = re.match(r"^(.+?)(?:政府信息公开|政务公开)", t)
+    return m.group(1) if m else None
+
+
+_META = re.compile(r"^(?:发文机关|发布机构|发布单位|来源|信息来源)\s*[:：]\s*(\S+)")
+
+
+def find_agency(title: Title, text: str, year: int | None,
+                hints: dict | None = None) -> tuple[str | None, str | None]:
+    candidates: list[tuple[str | None, str]] = [(_agency_from_title(title, year), "title")]
+    lines = [nfkc(ln).strip().lstrip("#•*>- \t") for ln in text.split("\n")]
+    for ln in lines[:40]:
+        m = _META.match(re.sub(r"(?<=\S) (?=\S)", "", ln))
+        if m:
+            candidates.append((m.group(1), "metadata"))
+    for ln in lines[:15]:
+        if squeeze(ln).endswith("文件") and len(squeeze(ln)) <= 30:
+            candidates.append((squeeze(ln)[:-2], "letterhead"))
+    m = re.search(r"由(.{3,30}?)编制完成", squeeze(text))
+    if m:
+        candidates.append((m.group(1), "intro"))
+    sig = _signature_agency(text)
+    if sig:
+        candidates.append((sig, "signature"))
+    if hints and hints.get("agency"):
+        candidates.append((hints["agency"], "hint"))
+    for name, source in candidates:
+        name = clean_agency(name)
+        if valid_agency(name):
+            return name, source
+    return None, None
+
+
+def _signature_agency(text: str) -> str | None:
+    lines = [squeeze(ln) for ln in text.split("\n") if ln.strip()]
+    for i in range(len(lines) - 1, max(len(lines) - 15, 0), -1):
+        if re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", lines[i]) and i > 0:
+            return lines[i - 1]
+    return None
