@@ -79,6 +79,15 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...] | None]] = {
     "build_row_hashes": ({"tbl": T, "key": T, "hash": T}, ("tbl", "key")),
 }
 
+# Foreign keys: Datasette shows them as links and lists a report's figures on its row page.
+FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {
+    "reports": [("site_id", "sites", "site_id")],
+    "crawl_runs": [("site_id", "sites", "site_id")],
+    **{t: [("report_id", "reports", "report_id")] for t in (
+        "captures", "attachments", "disclosure_items", "application_counts",
+        "review_litigation_counts", "legacy_indicators", "consistency_checks", "report_history")},
+}
+
 CELL_TABLES = ("disclosure_items", "application_counts", "review_litigation_counts",
                "legacy_indicators", "consistency_checks")
 
@@ -90,7 +99,7 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
     "attachments": [("report_id",), ("sha256",)],
     "disclosure_items": [("report_id",), ("row_key", "col_key")],
     "application_counts": [("report_id", "row_key", "applicant"),
-                           ("row_key", "applicant", "report_id", "value")],
+                           ("applicant", "row_key", "report_id", "value")],
     "review_litigation_counts": [("report_id", "group_key", "result_key"),
                                  ("group_key", "result_key", "report_id", "value")],
     "legacy_indicators": [("report_id",), ("key",)],
@@ -112,10 +121,11 @@ SUMMARY_COLUMNS = {
     "carried_over": _S3.format(cond="a.row_key = 'carried_over'"),
     "granted": _S3.format(cond="a.row_key = 'granted'"),
     "partial": _S3.format(cond="a.row_key = 'partial'"),
-    "denied": _S3.format(cond="a.row_key like 'denied.%'"),
-    "unable": _S3.format(cond="a.row_key like 'unable.%'"),
-    "not_processed": _S3.format(cond="a.row_key like 'not_processed.%'"),
-    "other_handling": _S3.format(cond="(a.row_key = 'other' or a.row_key like 'other.%')"),
+    # denied / unable / not_processed / other are the parser's derived sums (report-format §4.3)
+    "denied": _S3.format(cond="a.row_key = 'denied'"),
+    "unable": _S3.format(cond="a.row_key = 'unable'"),
+    "not_processed": _S3.format(cond="a.row_key = 'not_processed'"),
+    "other_handling": _S3.format(cond="a.row_key = 'other'"),
     "results_total": _S3.format(cond="a.row_key = 'results_total'"),
     "carried_forward": _S3.format(cond="a.row_key = 'carried_forward'"),
     "reviews_total": _S4.format(cond="c.group_key = 'review'"),
@@ -123,7 +133,7 @@ SUMMARY_COLUMNS = {
     "checks_failed": "(select count(*) from consistency_checks k where k.report_id = r.report_id and k.ok = 0)",
 }
 REPORT_SUMMARY_SQL = (
-    "create view if not exists report_summary as select r.report_id, r.site_id, r.agency, "
+    "create view report_summary as select r.report_id, r.site_id, r.agency, "
     "r.report_year, r.template, r.published_date, r.title, r.parse_status, "
     + ", ".join(f"{expr} as {name}" for name, expr in SUMMARY_COLUMNS.items())
     + ", r.url, r.sha256, r.removed_at from reports r"
@@ -139,7 +149,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     for name, (columns, pk) in TABLES.items():
         table = db[name]
         if not table.exists():
-            table.create(columns, pk=pk)
+            table.create(columns, pk=pk, foreign_keys=FOREIGN_KEYS.get(name))
             continue
         have = set(table.columns_dict)
         for col, typ in columns.items():
@@ -151,6 +161,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     for name, cols in FTS.items():
         if not db[f"{name}_fts"].exists():
             db[name].enable_fts(cols, create_triggers=True, tokenize="trigram")
-    for view, sql in VIEWS.items():
+    for view, sql in VIEWS.items():  # views are recreated: their definition may have changed
+        db.execute(f"drop view if exists [{view}]")
         db.execute(sql)
     db["build_meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")

@@ -1,0 +1,82 @@
+"""Datasette plugin for the xxgk archive (loaded by `xxgk serve` via --plugins-dir).
+
+- `/-/original/<sha256>`: an archived body, by hash only (archive.originals), sandboxed.
+- hash columns render as links to those originals.
+- Datasette's search box on a table with a 1–2 character query (which trigram FTS
+  silently answers with nothing) is redirected to the `search` canned query, which falls
+  back to LIKE.
+"""
+from __future__ import annotations
+
+import urllib.parse
+from pathlib import Path
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
+
+from archive.home import Home
+from archive.originals import SHA256_RE, lookup, response_parts
+
+PLUGIN = "xxgk-archive"
+LINK_COLUMNS = {"sha256", "archived_page", "archived_file"}
+SEARCH_TABLES = {"reports", "attachments", "report_summary"}
+MIN_FTS_CHARS = 3
+
+
+def _config(datasette) -> dict:
+    return datasette.plugin_config(PLUGIN) or {}
+
+
+async def original(datasette, request):
+    sha = request.url_vars["sha256"]
+    cfg = _config(datasette)
+    db = datasette.get_database(cfg.get("database", "archive"))
+    found = lookup(Path(db.path), Home.from_env(cfg.get("home")), sha) if db.path else None
+    if found is None:
+        return Response.text("original not found", status=404)
+    body, content_type, headers = response_parts(found, as_text=request.args.get("as") == "text")
+    return Response(body, status=200, headers=headers, content_type=content_type)
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/original/(?P<sha256>[0-9a-f]{64})$", original)]
+
+
+@hookimpl
+def render_cell(value, column):
+    if column in LINK_COLUMNS and isinstance(value, str) and SHA256_RE.match(value):
+        href = f"/-/original/{value}"
+        return Markup(f'<a class="xxgk-original" href="{escape(href)}">原件 original {escape(value[:12])}…</a> '
+                      f'(<a href="{escape(href)}?as=text">源码 source</a>)')
+    return None
+
+
+def short_search_target(path: str, query_string: bytes) -> str | None:
+    """Where a too-short `_search` on a table page should go, else None."""
+    parts = path.strip("/").split("/")
+    if len(parts) != 2 or parts[1] not in SEARCH_TABLES:
+        return None
+    q = urllib.parse.parse_qs(query_string.decode("utf-8", "replace"), keep_blank_values=True)
+    term = (q.get("_search") or [""])[0]
+    if not term.strip() or len(term.strip()) >= MIN_FTS_CHARS:
+        return None
+    return f"/{parts[0]}/search?" + urllib.parse.urlencode({"q": term.strip()})
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def redirect_short_search(scope, receive, send):
+            if scope.get("type") == "http":
+                target = short_search_target(scope.get("path", ""), scope.get("query_string", b""))
+                if target:
+                    await send({"type": "http.response.start", "status": 302,
+                                "headers": [(b"location", target.encode("ascii")),
+                                            (b"content-type", b"text/plain")]})
+                    await send({"type": "http.response.body", "body": b""})
+                    return
+            await app(scope, receive, send)
+        return redirect_short_search
+    return wrap

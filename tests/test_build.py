@@ -1,0 +1,235 @@
+"""`xxgk build`: tables, report history, search, incrementality and parse wiring."""
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+
+from archive.build import build
+from archive.build_text import Tools
+from archive.home import Home
+from fixtures.archive.factory import CL_COL, _run, add_run, make_scenario, report_page, text_to_html
+
+REPO = Path(__file__).resolve().parent.parent
+TOOLS = Tools.load()
+needs_extract = pytest.mark.skipif(TOOLS.extract is None, reason="archive.extract not available yet")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    home = Home.from_env(tmp_path_factory.mktemp("home"))
+    ids = make_scenario(home)
+    stats = build(home, progress=False)
+    return home, ids, stats
+
+
+def q(home: Home, sql: str, params=()) -> list[sqlite3.Row]:
+    con = sqlite3.connect(home.db)
+    con.row_factory = sqlite3.Row
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def report(home: Home, rid: str) -> sqlite3.Row:
+    return q(home, "select * from reports where report_id = ?", [rid])[0]
+
+
+def test_tables_hold_every_capture_version(built):
+    home, ids, stats = built
+    assert stats.reports == 4 and stats.parsed == 4
+    assert {r["site_id"] for r in q(home, "select site_id from sites")} == {"changle", "fuzhou"}
+    cols = json.loads(q(home, "select column_urls from sites where site_id = 'changle'")[0][0])
+    assert cols == [CL_COL]
+    a_caps = q(home, "select sha256 from captures where report_id = ? and kind = 'detail'", [ids["a"]])
+    assert len({c[0] for c in a_caps}) == 2  # the changed page kept both versions
+    assert report(home, ids["a"])["versions"] == 2
+    att = q(home, "select * from attachments")
+    assert len(att) == 1 and att[0]["report_id"] == ids["d"] and att[0]["filename"] == "nb2020.docx"
+    assert att[0]["link_text"] == "海盐县应急管理局2020年报.docx"
+
+
+def test_report_history(built):
+    home, ids, _ = built
+    a, b, d = report(home, ids["a"]), report(home, ids["b"]), report(home, ids["d"])
+    assert a["first_seen"].startswith("2024-03-01") and a["last_changed"].startswith("2024-03-02")
+    assert a["removed_at"] is None and a["last_seen"].startswith("2024-03-02")
+    assert b["removed_at"].startswith("2024-03-02")  # the complete day-2 run no longer listed it
+    assert b["last_seen"].startswith("2024-03-01")
+    assert d["removed_at"] is None and d["last_seen"].startswith("2024-03-03")  # 404, then back
+    events = [r["event"] for r in q(home, "select event from report_history where report_id = ? order by at",
+                                    [ids["d"]])]
+    assert events == ["first_seen", "removed", "returned"]
+    assert [r["event"] for r in q(home, "select event from report_history where report_id = ? order by at",
+                                  [ids["a"]])] == ["first_seen", "changed"]
+
+
+def test_crawl_runs_and_errors(built):
+    home, _, _ = built
+    runs = {r["run_id"]: r for r in q(home, "select * from crawl_runs")}
+    assert len(runs) == 5
+    day1 = runs["20240301T020000Z-test-changle-1"]
+    assert (day1["status"], day1["new_reports"], day1["requests"]) == ("ok", 2, 5)
+    day2 = runs["20240302T020000Z-test-changle-2"]
+    assert (day2["changed_reports"], day2["removed_reports"], day2["errors"]) == (1, 1, 1)
+    assert runs["20240301T020000Z-test-fuzhou-1"]["new_attachments"] == 1
+    assert runs["20240302T020000Z-test-fuzhou-2"]["status"] == "degraded"
+    kinds = {(r["stage"], r["kind"]) for r in q(home, "select * from errors where origin = 'crawl'")}
+    assert kinds == {("fetch", "http_500"), ("fetch", "http_404")}
+
+
+@needs_extract
+def test_body_text_from_page_or_attachment(built):
+    home, ids, _ = built
+    a, c, d = report(home, ids["a"]), report(home, ids["c"]), report(home, ids["d"])
+    assert "长应急〔2021〕2号" in a["body_text"] and a["body_source"] == "page"
+    assert "附：本报告于2021年1月15日更正" in a["body_text"]  # the latest version's text
+    assert "document.title" not in c["body_text"]  # scripts are not text
+    assert d["body_source"].startswith("attachment:") and "海盐县应急管理局" in d["body_text"]
+    assert q(home, "select text_method from attachments")[0][0] == "docx"
+
+
+@needs_extract
+def test_trigram_search_and_short_query_fallback(built):
+    home, ids, _ = built
+    fts = {r[0] for r in q(home, "select r.report_id from reports r join reports_fts f on f.rowid = r.rowid "
+                                 "where reports_fts match ?", ['"长乐区应急"'])}
+    assert fts == {ids["a"]}
+    # trigram answers a 2-character query with nothing, silently: hence the canned query
+    assert q(home, "select rowid from reports_fts where reports_fts match ?", ['"附件"']) == []
+    meta = yaml.safe_load((REPO / "datasette-metadata.yml").read_text(encoding="utf-8"))
+    sql = meta["databases"]["archive"]["queries"]["search"]["sql"]
+    hits = {r["report_id"]: r["matched_in"] for r in q(home, sql, {"q": "附件"})}
+    assert ids["b"] in hits  # "报告全文见附件" in the page text
+    long_hits = {r["report_id"] for r in q(home, sql, {"q": "长乐区应急"})}
+    assert long_hits == {ids["a"]}
+
+
+def test_canned_queries_execute(built):
+    home, _, _ = built
+    meta = yaml.safe_load((REPO / "datasette-metadata.yml").read_text(encoding="utf-8"))
+    queries = meta["databases"]["archive"]["queries"]
+    assert len(queries) >= 10
+    params = {"q": "应急", "agency": "应急", "year": "", "site": "", "rule": "", "report_id": ""}
+    for name, query in queries.items():
+        rows = q(home, query["sql"], params)
+        assert isinstance(rows, list), name
+    health = {r["site_id"]: r for r in q(home, queries["site_health"]["sql"])}
+    assert health["fuzhou"]["run_id"] == "20240303T020000Z-test-fuzhou-3"
+    assert health["changle"]["live_reports"] == 1
+    agency = q(home, queries["agency_reports"]["sql"], {"agency": "海盐县"})
+    assert len(agency) == 1 and agency[0]["attachments"] == "nb2020.docx" and len(agency[0]["archived_page"]) == 64
+
+
+def test_second_build_changes_nothing(built, tmp_path):
+    home = Home.from_env(tmp_path)
+    shutil.copytree(built[0].root, tmp_path, dirs_exist_ok=True)
+    before = home.db.stat().st_mtime_ns
+    again = build(home, progress=False)
+    assert again.skipped and again.parsed == 0 and home.db.stat().st_mtime_ns == before
+    add_run(home, "fuzhou", 4, 4)  # new records, no new content: nothing is re-parsed
+    third = build(home, progress=False)
+    assert not third.skipped and third.parsed == 0 and third.reused == 4
+    assert len(q(home, "select * from crawl_runs")) == 6
+
+
+def test_changed_capture_reparses_only_its_report(built, tmp_path):
+    home = Home.from_env(tmp_path)
+    shutil.copytree(built[0].root, tmp_path, dirs_exist_ok=True)
+    ids = built[1]
+    r = _run(home, "changle", 5, 5)
+    r.start("http://www.fzcl.gov.cn")
+    r.w("listing", column_url=CL_COL, page_url=CL_COL, report_urls=[ids["a_url"]])
+    r.report(ids["a_url"], report_page("t", text_to_html("福州市长乐区应急管理局 第三版 2020 年度报告"), {}),
+             CL_COL, "福州市长乐区应急管理局2020年度政府信息公开工作年度报告", "福州市长乐区应急管理局",
+             "FZCL-2021-00002", "2021-01-15")
+    r.end()
+    stats = build(home, progress=False)
+    assert stats.parsed == 1 and stats.reused == 3
+    assert report(home, ids["a"])["versions"] == 3
+    assert [e[0] for e in q(home, "select event from report_history where report_id = ? order by at",
+                            [ids["a"]])][-1] == "changed"
+    # a new parser version re-parses everything
+    stats = build(home, progress=False, tools=replace(TOOLS, version=TOOLS.version + "-next"))
+    assert stats.parsed == 4
+
+
+class _FakeResult:
+    def __init__(self, data):
+        self.data = data
+
+    def to_json(self):
+        return self.data
+
+
+def test_parse_results_and_failures_become_rows(built, tmp_path):
+    """The wiring from parse_text().to_json() into the cell tables, and a parser crash."""
+    home = Home.from_env(tmp_path)
+    shutil.copytree(built[0].root, tmp_path, dirs_exist_ok=True)
+    ids = built[1]
+
+    def fake_parse(text, tables=None, hints=None):
+        if "海盐" in (hints or {}).get("title", ""):
+            raise ValueError("parser bug")
+        return _FakeResult({
+            "agency": hints["agency"], "report_year": 2020, "template": "G1", "parse_status": "partial",
+            "disclosure_items": [{"article": "20.5", "row_key": "licensing", "col_key": "change",
+                                  "raw": "-7", "value": -7, "unit": None, "flags": []}],
+            "application_counts": [{"row_key": "new", "applicant": "total", "raw": "3", "value": 3,
+                                    "flags": ["blank"]}],
+            "review_litigation_counts": [{"group_key": "review", "result_key": "total", "raw": "1",
+                                          "value": 1, "flags": []}],
+            "legacy_indicators": [], "consistency_checks": [{"rule": "R1", "ok": False,
+                                                             "severity": "E", "detail": "3 != 0"}]})
+
+    extract = TOOLS.extract or (lambda data, **kw: type("E", (), {"text": data.decode("utf-8", "replace"),
+                                                                  "tables": [], "method": "raw"})())
+    tools = Tools(extract=extract, parse_text=fake_parse, convert_batch=None, version="fake-1")
+    stats = build(home, progress=False, tools=tools)
+    assert stats.parsed == 4 and stats.errors >= 1
+    a, d = report(home, ids["a"]), report(home, ids["d"])
+    assert (a["template"], a["report_year"], a["parse_status"]) == ("G1", 2020, "partial")
+    assert d["parse_status"] == "failed" and "parser bug" in d["parse_notes"]
+    err = q(home, "select * from errors where origin = 'build' and report_id = ?", [ids["d"]])
+    assert [(e["stage"], e["kind"]) for e in err] == [("parse", "ValueError")]
+    cells = q(home, "select * from application_counts where report_id = ?", [ids["a"]])
+    assert [(c["template"], c["value"], json.loads(c["flags"])) for c in cells] == [("G1", 3, ["blank"])]
+    summary = q(home, "select * from report_summary where report_id = ?", [ids["a"]])[0]
+    assert (summary["applications_received"], summary["reviews_total"], summary["checks_failed"]) == (3, 1, 1)
+    assert q(home, "select value from disclosure_items where report_id = ?", [ids["a"]])[0][0] == -7
+    # fixing the parser (new version) clears the failure and its error row
+    tools2 = replace(tools, parse_text=lambda t, tables=None, hints=None: _FakeResult({"template": "G1"}),
+                     version="fake-2")
+    build(home, progress=False, tools=tools2)
+    assert report(home, ids["d"])["parse_status"] == "ok"
+    assert q(home, "select * from errors where origin = 'build'") == []
+    assert q(home, "select * from application_counts") == []
+
+
+def test_pending_without_parser_never_invents_numbers(built):
+    home, _, _ = built
+    if TOOLS.parse_text is not None:
+        pytest.skip("archive.parse is installed")
+    assert {r[0] for r in q(home, "select parse_status from reports")} == {"pending"}
+    assert q(home, "select count(*) from application_counts")[0][0] == 0
+
+
+def test_real_parser_figures(built):
+    if TOOLS.parse_text is None or TOOLS.extract is None:
+        pytest.skip("archive.parse / archive.extract not available yet")
+    home, ids, _ = built
+    a = report(home, ids["a"])
+    assert (a["report_year"], a["template"]) == (2020, "G1")
+    change = q(home, "select value from disclosure_items where report_id = ? and row_key = 'licensing' "
+                     "and col_key = 'change'", [ids["a"]])
+    assert [r[0] for r in change] == [-7]  # 30 | -7 | 23 in the 长乐 seed
+    new = q(home, "select value from application_counts where report_id = ? and row_key = 'new' "
+                  "and applicant = 'total'", [ids["a"]])
+    assert [r[0] for r in new] == [0]  # 本年新收: 0 in every column of the 长乐 seed
