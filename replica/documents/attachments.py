@@ -18,6 +18,7 @@ import random
 import shutil
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .office import ConversionError, convert_many, scan_pdf
@@ -114,12 +115,19 @@ def _render_missing(missing: dict[tuple[str, str], ReportSpec], scan_dpi: int) -
                     raise ConversionError(f"soffice did not produce {produced.name}")
                 shutil.copyfile(produced, work / produced.name)
                 _write(cache_path(specs[src.stem], target), produced.read_bytes())
+        scans = []
         for key, fmts in need.items():
             spec = specs[key]
             if "wps" in fmts and not cache_path(spec, "wps").exists():
                 _write(cache_path(spec, "wps"), cache_path(spec, "doc").read_bytes())  # WPS reads/writes Word-binary
             if "scan.pdf" in fmts and not cache_path(spec, "scan.pdf").exists():
-                _write(cache_path(spec, "scan.pdf"), scan_pdf(cache_path(spec, "pdf").read_bytes(), dpi=scan_dpi))
+                scans.append(spec)
+
+        def scan(spec: ReportSpec) -> None:
+            _write(cache_path(spec, "scan.pdf"), scan_pdf(cache_path(spec, "pdf").read_bytes(), dpi=scan_dpi))
+
+        with ThreadPoolExecutor(max_workers=2) as pool:  # pdftoppm + JPEG encoding: 2 cores
+            list(pool.map(scan, scans))
 
 
 def pool_spec(template: str, variant: int) -> ReportSpec:
