@@ -223,7 +223,7 @@ def _plain(lines: list[str]) -> list[Row]:
             continue
         cell = classify(s)
         spaced = _split_spaced(s) if cell.kind == LABEL or " " in s else None
-        if spaced and sum(1 for c in spaced if c.kind == VALUE) >= 2:
+        if spaced and (sum(1 for c in spaced if c.kind == VALUE) >= 2 or spaced[-1].kind == VALUE):
             if any(c.kind == LABEL for c in spaced) or not (cur and all(c.kind == LABEL for c in cur)):
                 close()
             cur.extend(spaced)
