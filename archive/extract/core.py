@@ -55,11 +55,15 @@ def _route(fmt: str, data: bytes, deadline: Deadline, charset: str | None) -> Ex
 
 
 def _extract_image(data: bytes, deadline: Deadline) -> Extracted:
+    from .model import tidy_text
     from .ocr import decode_image, ocr_images
+    from .pdf import render_blocks
     img = decode_image(data)
     if img is None:
         raise ExtractError("corrupt", "image does not decode")
-    text, tables = ocr_images([img], deadline)[0]
+    blocks = ocr_images([img], deadline)[0]
+    text = tidy_text(render_blocks(blocks))
+    tables = [b[1] for b in blocks if b[0] == "table"]
     if not text.strip():
         raise ExtractError("empty", "no text recognised in image")
     return Extracted(text=text, tables=tables, method="ocr", pages=1, warnings=[], format="image")

@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from .model import Grid, clean_cell, rectangular, render_grid, tidy_text
+from .model import clean_cell, rectangular
 from .safety import Deadline, run_tool, scratch_dir
 
 DPI = 250
 LANG = "chi_sim"
 PAD = 12                     # white margin around crops (tesseract needs one)
+DIGIT_HEIGHT = 40            # figures are scaled to this height for the digits pass
 INK_MIN = 25                 # dark pixels for a cell to count as non-empty
 _CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}])")
 _NUMERICISH = re.compile(r"^[\s0-9OoIl|Ss.,，\-—－一+%]+$")
+_FIGURE = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 @dataclass
@@ -76,14 +80,24 @@ def find_tables(gray: np.ndarray) -> list[TableGrid]:
     return sorted(tables, key=lambda t: t.top)
 
 
+def _touches(horiz: np.ndarray, x: int, y: int, bw: int, reach: int = 3) -> bool:
+    """Does a vertical piece end on a horizontal rule (as table rules do and character strokes do not)?"""
+    window = horiz[max(y - reach, 0):y + reach + 1, max(x - reach, 0):x + bw + reach]
+    return window.size > 0 and bool(window.any())
+
+
 def _grid_in(horiz: np.ndarray, vert: np.ndarray, ox: int, oy: int) -> TableGrid | None:
     h, w = horiz.shape
     ys = _cluster([y + bh // 2 for x, y, bw, bh in _segments(horiz, 0) if bw > w * 0.08])
     if len(ys) < 2:
         return None
-    near = lambda v, lines: any(abs(v - line) <= 8 for line in lines)   # noqa: E731
-    # vertical pieces must run from one row line to another (character strokes do not)
-    xs = _cluster([x + bw // 2 for x, y, bw, bh in _segments(vert, 1) if near(y, ys) and near(y + bh, ys)])
+    # a vertical rule runs from one row line to another; character strokes stop short of both
+    rules = np.zeros_like(vert)
+    for x, y, bw, bh in _segments(vert, 1):
+        if _touches(horiz, x, y, bw) and _touches(horiz, x, y + bh - 1, bw):
+            rules[y:y + bh, x:x + bw] = vert[y:y + bh, x:x + bw]
+    vert = rules
+    xs = _cluster([x + bw // 2 for x, y, bw, bh in _segments(vert, 1)])
     if len(xs) < 2:
         return None
     nrows, ncols = len(ys) - 1, len(xs) - 1
@@ -140,32 +154,75 @@ def _has_ink(crop: np.ndarray) -> bool:
     return crop.size > 0 and int((crop < 128).sum()) >= INK_MIN
 
 
-class _Batch:
-    """Crops waiting for one tesseract run."""
+def _trim(crop: np.ndarray, margin: int = 6) -> np.ndarray:
+    """Cut a crop down to its ink (tesseract reads a lone figure in a tall empty cell as nothing)."""
+    ys, xs = np.nonzero(crop < 128)
+    if len(ys) == 0:
+        return crop
+    return crop[max(ys.min() - margin, 0):ys.max() + margin + 1, max(xs.min() - margin, 0):xs.max() + margin + 1]
 
-    def __init__(self, workdir: str, name: str):
-        self.workdir, self.name, self.paths = workdir, name, []
 
-    def add(self, crop: np.ndarray) -> int:
-        path = os.path.join(self.workdir, f"{self.name}-{len(self.paths)}.png")
+def _text_lines(crop: np.ndarray) -> int:
+    """Number of text lines in a cell crop (runs of inked pixel rows)."""
+    rows = (crop < 128).sum(axis=1) > 0
+    runs, inside, gap = 0, False, 0
+    for on in rows:
+        if on and not inside:
+            runs += 1 if (runs == 0 or gap >= 3) else 0
+            inside = True
+        elif not on:
+            gap = gap + 1 if not inside else 1
+            inside = False
+    return runs
+
+
+@dataclass
+class _Job:
+    path: str
+    psm: int
+    text: str = ""
+    crop: np.ndarray | None = None
+
+
+class _Jobs:
+    """Crops written to disk, read by as few tesseract runs as possible (list-of-images input)."""
+
+    def __init__(self, workdir: str):
+        self.workdir, self.jobs = workdir, []
+
+    def add(self, crop: np.ndarray, psm: int, trim: bool = True) -> _Job:
+        path = os.path.join(self.workdir, f"c{len(self.jobs)}.png")
+        crop = _trim(crop) if trim else crop
         cv2.imwrite(path, cv2.copyMakeBorder(crop, PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=255))
-        self.paths.append(path)
-        return len(self.paths) - 1
+        job = _Job(path, psm, crop=crop)
+        self.jobs.append(job)
+        return job
 
-    def run(self, deadline: Deadline, psm: int, lang: str = LANG, config: tuple = ()) -> list[str]:
-        if not self.paths:
-            return []
-        listing = os.path.join(self.workdir, f"{self.name}.txt")
+    def run(self, jobs: list[_Job], deadline: Deadline, lang: str = LANG, config: tuple = ()) -> None:
+        """Group by psm, split big groups in two, run the groups on both cores."""
+        groups: list[list[_Job]] = []
+        for psm in sorted({j.psm for j in jobs}):
+            same = [j for j in jobs if j.psm == psm]
+            half = (len(same) + 1) // 2 if len(same) > 40 else len(same)
+            groups += [same[i:i + half] for i in range(0, len(same), half)]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            outs = list(pool.map(lambda g: self._tesseract(g, deadline, lang, config), groups))
+        for group, texts in zip(groups, outs):
+            for job, text in zip(group, texts):
+                job.text = text
+
+    def _tesseract(self, group: list[_Job], deadline: Deadline, lang: str, config: tuple) -> list[str]:
+        listing = os.path.join(self.workdir, f"list-{uuid.uuid4().hex}.txt")
         with open(listing, "w") as fh:
-            fh.write("\n".join(self.paths) + "\n")
-        cmd = ["tesseract", listing, "stdout", "-l", lang, "--psm", str(psm)]
+            fh.write("\n".join(j.path for j in group) + "\n")
+        cmd = ["tesseract", listing, "stdout", "-l", lang, "--psm", str(group[0].psm)]
         for c in config:
             cmd += ["-c", c]
         env = dict(os.environ, OMP_THREAD_LIMIT="1")
         proc = run_tool(cmd, timeout=max(deadline.remaining(), 1), env=env, memory=2 * 2**30)
         pages = proc.stdout.decode("utf-8", errors="replace").split("\f")
-        pages += [""] * (len(self.paths) - len(pages))
-        return [_CJK_SPACE.sub("", p).strip() for p in pages[:len(self.paths)]]
+        pages += [""] * (len(group) - len(pages))
+        return [_CJK_SPACE.sub("", p).strip() for p in pages[:len(group)]]
 
 
 def _crop(gray: np.ndarray, box: tuple[int, int, int, int], inset: int = 4) -> np.ndarray:
@@ -173,61 +230,106 @@ def _crop(gray: np.ndarray, box: tuple[int, int, int, int], inset: int = 4) -> n
     return gray[y0 + inset:max(y1 - inset, y0 + inset), x0 + inset:max(x1 - inset, x0 + inset)]
 
 
-def ocr_images(images: list[np.ndarray], deadline: Deadline) -> list[tuple[str, list[Grid]]]:
-    """OCR grayscale page images: (text with tables rendered, table grids) per page."""
+@dataclass
+class _PagePlan:
+    bands: list[tuple[int, _Job]]
+    tables: list[tuple[TableGrid, list[tuple[int, int, _Job | None]]]]
+
+
+def ocr_images(images: list[np.ndarray], deadline: Deadline) -> list[list[tuple[str, object]]]:
+    """OCR grayscale page images: per page, blocks ("text", str) / ("table", grid) top to bottom."""
     with scratch_dir("xxgk-ocr-") as tmp:
-        text_b, line_b, block_b = _Batch(tmp, "band"), _Batch(tmp, "line"), _Batch(tmp, "block")
+        jobs = _Jobs(tmp)
         plans = []
         for gray in images:
             deadline.check("ocr")
             lay = layout(gray)
-            row_h = np.median([b[3] - b[1] for t in lay.tables for _, _, b in t.cells]) if lay.tables else 0
-            bands = [(y0, text_b.add(gray[y0:y1])) for y0, y1 in lay.bands if _has_ink(gray[y0:y1])]
+            bands = [(y0, jobs.add(gray[y0:y1], 4)) for y0, y1 in lay.bands if _has_ink(gray[y0:y1])]
             tables = []
             for t in lay.tables:
                 cells = []
                 for r, c, box in t.cells:
                     crop = _crop(gray, box)
-                    if not _has_ink(crop):
-                        cells.append((r, c, None, -1))
-                    elif box[3] - box[1] > 1.6 * row_h:
-                        cells.append((r, c, "block", block_b.add(crop)))
-                    else:
-                        cells.append((r, c, "line", line_b.add(crop)))
+                    job = None
+                    if _has_ink(crop):
+                        job = jobs.add(crop, 6 if _text_lines(crop) > 1 else 7)
+                    cells.append((r, c, job))
                 tables.append((t, cells))
-            plans.append((bands, tables))
-        results = {"band": text_b.run(deadline, 4), "line": line_b.run(deadline, 7),
-                   "block": block_b.run(deadline, 6)}
-        digits = _digit_pass(tmp, line_b.paths, results["line"], deadline)
-        results["line"] = [digits.get(i, s) for i, s in enumerate(results["line"])]
-        return [_assemble(bands, tables, results) for bands, tables in plans]
+            plans.append(_PagePlan(bands, tables))
+        jobs.run(jobs.jobs, deadline)
+        _digit_pass(jobs, plans, deadline)
+        return [_assemble(plan) for plan in plans]
 
 
-def _digit_pass(tmp: str, paths: list[str], first: list[str], deadline: Deadline) -> dict[int, str]:
-    """Re-read cells that look numeric with a digits-only whitelist (fixes 0/O, 1/l, -/一)."""
-    todo = [i for i, s in enumerate(first) if not s or _NUMERICISH.match(s)]
-    if not todo:
-        return {}
-    batch = _Batch(tmp, "digits")
-    batch.paths = [paths[i] for i in todo]
-    out = batch.run(deadline, 7, lang="eng", config=("tessedit_char_whitelist=0123456789-.,%",))
-    return {i: s.replace(" ", "") for i, s in zip(todo, out) if s.strip()}
+def _to_height(crop: np.ndarray, height: int = DIGIT_HEIGHT) -> np.ndarray:
+    scale = height / max(crop.shape[0], 1)
+    return cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
 
 
-def _assemble(bands, tables, results) -> tuple[str, list[Grid]]:
-    items: list[tuple[int, str]] = [(y0, results["band"][i]) for y0, i in bands]
-    grids: list[Grid] = []
-    for t, cells in tables:
+def _stitch(crops: list[np.ndarray]) -> np.ndarray:
+    """Figures of one table row side by side with wide gaps: tesseract reads a row of numbers far
+    more reliably than a lone digit."""
+    parts = [_to_height(c) for c in crops]
+    gap = np.full((DIGIT_HEIGHT, DIGIT_HEIGHT * 2), 255, np.uint8)
+    row = [gap]
+    for p in parts:
+        row += [p, gap]
+    return np.hstack(row)
+
+
+def _digit_candidates(cells: list[tuple[int, int, _Job | None]]) -> dict[int, list[_Job]]:
+    """Per table row, the cells to re-read as figures: cells that read as numbers, and short
+    cells in columns that are mostly numbers (chi_sim turns a lone 7 into 这, 12 into 有)."""
+    by_col: dict[int, list[tuple[int, _Job]]] = {}
+    for r, c, job in cells:
+        if job is not None:
+            by_col.setdefault(c, []).append((r, job))
+    rows: dict[int, list[tuple[int, _Job]]] = {}
+    for c, col in by_col.items():
+        read = [j for _, j in col if j.text]
+        figures = sum(bool(_NUMERICISH.match(j.text)) for j in read)
+        numeric_col = figures >= max(2, 0.3 * len(read))
+        for r, job in col:
+            if job.psm == 7 and (_NUMERICISH.match(job.text) or (numeric_col and len(job.text) <= 4)):
+                rows.setdefault(r, []).append((c, job))
+    return {r: [j for _, j in sorted(v, key=lambda cj: cj[0])] for r, v in rows.items()}
+
+
+def _digit_pass(jobs: _Jobs, plans: list[_PagePlan], deadline: Deadline) -> None:
+    """Re-read figures with a digits-only whitelist, a whole table row per image; a row whose
+    figure count does not match falls back to its cells read one by one."""
+    rows = [row for plan in plans for _, cells in plan.tables for row in _digit_candidates(cells).values()]
+    if not rows:
+        return
+    row_jobs = [jobs.add(_stitch([j.crop for j in row]), 7, trim=False) for row in rows]
+    cell_jobs = [[jobs.add(_stitch([j.crop]), 7, trim=False) for j in row] for row in rows]
+    jobs.run(row_jobs + [j for cj in cell_jobs for j in cj], deadline, lang="eng",
+             config=("tessedit_char_whitelist=0123456789-.",))
+    for row, whole, singles in zip(rows, row_jobs, cell_jobs):
+        tokens = whole.text.split()
+        if len(tokens) == len(row) and all(_FIGURE.match(t) for t in tokens):
+            values = tokens
+        else:
+            values = [s.text.replace(" ", "") for s in singles]
+        for job, value in zip(row, values):
+            # both readers tend to drop a digit rather than invent one: keep the longer figure
+            if _FIGURE.match(value) and not (_FIGURE.match(job.text) and len(job.text) > len(value)):
+                job.text = value
+
+
+def _assemble(plan: _PagePlan) -> list[tuple[str, object]]:
+    """Blocks ("text", str) / ("table", grid) in top-to-bottom order, as pdf.page_blocks gives."""
+    items: list[tuple[int, tuple[str, object]]] = [(y0, ("text", job.text)) for y0, job in plan.bands]
+    for t, cells in plan.tables:
         grid = [[""] * t.ncols for _ in range(t.nrows)]
-        for r, c, kind, i in cells:
-            if kind:
-                grid[r][c] = clean_cell(results[kind][i])
+        for r, c, job in cells:
+            if job is not None:
+                grid[r][c] = clean_cell(job.text)
         grid = rectangular(grid)
         if grid:
-            grids.append(grid)
-            items.append((t.top, "\n" + render_grid(grid) + "\n"))
+            items.append((t.top, ("table", grid)))
     items.sort(key=lambda it: it[0])
-    return tidy_text("\n".join(s for _, s in items)), grids
+    return [b for _, b in items]
 
 
 def render_pdf_pages(data: bytes, pages: list[int], deadline: Deadline, dpi: int = DPI) -> list[np.ndarray]:
@@ -248,7 +350,7 @@ def render_pdf_pages(data: bytes, pages: list[int], deadline: Deadline, dpi: int
     return images
 
 
-def ocr_pdf_pages(data: bytes, pages: list[int], deadline: Deadline) -> dict[int, tuple[str, list[Grid]]]:
+def ocr_pdf_pages(data: bytes, pages: list[int], deadline: Deadline) -> dict[int, list[tuple[str, object]]]:
     rendered = render_pdf_pages(data, pages, deadline)
     results = ocr_images([img for _, img in rendered], deadline)
     return {p: res for (p, _), res in zip(rendered, results)}

@@ -17,7 +17,6 @@ _GARBAGE = re.compile(r"[\ue000-\uf8ff\ufffd]")
 for _name in ("pdfminer", "pdfplumber"):
     logging.getLogger(_name).setLevel(logging.ERROR)
 
-OcrPages = Callable[[bytes, list[int], Deadline], dict[int, tuple[str, list[Grid]]]]
 
 
 def page_is_garbage(text: str) -> bool:
@@ -34,24 +33,62 @@ def _inside(obj: dict, boxes: list[tuple]) -> bool:
     return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
 
-def page_content(page) -> tuple[str, list[Grid]]:
+Block = tuple[str, object]      # ("text", str) or ("table", Grid)
+OcrPages = Callable[[bytes, list[int], Deadline], dict[int, list[Block]]]
+_PAGE_NUMBER = re.compile(r"^[\s\-—－]*(第\s*)?\d{1,4}(\s*页)?([\s/共]*\d*\s*页?)?[\s\-—－]*$")
+
+
+def page_blocks(page) -> list[Block]:
     """Text lines outside tables and the tables themselves, ordered top to bottom."""
     found = page.find_tables()
     boxes = [t.bbox for t in found]
-    items: list[tuple[float, int, str]] = []
-    grids: list[Grid] = []
+    items: list[tuple[float, int, Block]] = []
     for t in found:
         grid = rectangular([[clean_cell(c) for c in row] for row in t.extract()])
         if grid and len(grid) * len(grid[0]) > 1:
-            grids.append(grid)
-            items.append((t.bbox[1], 1, "\n" + render_grid(grid) + "\n"))
+            items.append((t.bbox[1], 1, ("table", grid)))
         else:
             boxes.remove(t.bbox)
     rest = page.filter(lambda o: not _inside(o, boxes)) if boxes else page
     for line in rest.extract_text_lines(return_chars=False):
-        items.append((line["top"], 0, line["text"]))
+        items.append((line["top"], 0, ("text", line["text"])))
     items.sort(key=lambda it: (it[0], it[1]))
-    return "\n".join(it[2] for it in items), grids
+    blocks = [it[2] for it in items]
+    # page numbers at the top/bottom of a page would split tables that run across pages
+    while blocks and blocks[-1][0] == "text" and _PAGE_NUMBER.match(blocks[-1][1]):
+        blocks.pop()
+    while blocks and blocks[0][0] == "text" and _PAGE_NUMBER.match(blocks[0][1]):
+        blocks.pop(0)
+    return blocks
+
+
+def _is_fragment(row: list[str], prev: list[str]) -> bool:
+    """A row cut by a page break: its few filled cells are all cells the previous row also fills."""
+    filled = {i for i, c in enumerate(row) if c}
+    before = {i for i, c in enumerate(prev) if c}
+    return bool(filled) and filled <= before and len(filled) * 2 <= len(row)
+
+
+def join_page_tables(pages: list[list[Block]]) -> list[Grid]:
+    """Glue a table continued at the top of the next page onto the one ending the previous page
+    (same width); a row split by the page break is re-joined. Mutates and returns the grids kept."""
+    for i in range(1, len(pages)):
+        prev, cur = pages[i - 1], pages[i]
+        if not (prev and cur and prev[-1][0] == "table" and cur[0][0] == "table"):
+            continue
+        top, cont = prev[-1][1], cur[0][1]
+        if len(top[0]) != len(cont[0]):
+            continue
+        if _is_fragment(cont[0], top[-1]):
+            top[-1] = [a + b if b else a for a, b in zip(top[-1], cont[0])]
+            cont = cont[1:]
+        top.extend(cont)
+        cur.pop(0)
+    return [b[1] for blocks in pages for b in blocks if b[0] == "table"]
+
+
+def render_blocks(blocks: list[Block]) -> str:
+    return "\n".join(b[1] if b[0] == "text" else "\n" + render_grid(b[1]) + "\n" for b in blocks)
 
 
 def _open(data: bytes):
@@ -82,8 +119,7 @@ def extract_pdf(data: bytes, deadline: Deadline, ocr_pages: OcrPages | None = No
     if not has_eof(data):
         warnings.append("truncated: no %%EOF")
     pdf = _open(data)
-    texts: dict[int, str] = {}
-    tables: dict[int, list[Grid]] = {}
+    pages: dict[int, list[Block]] = {}
     scanned: list[int] = []
     try:
         npages = len(pdf.pages)
@@ -92,30 +128,36 @@ def extract_pdf(data: bytes, deadline: Deadline, ocr_pages: OcrPages | None = No
         for i, page in enumerate(pdf.pages):
             deadline.check("pdf")
             try:
-                text, grids = page_content(page)
+                blocks = page_blocks(page)
             except ExtractError:
                 raise
             except Exception as exc:  # a broken page must not lose the others
                 warnings.append(f"page {i + 1}: {type(exc).__name__}")
-                text, grids = "", []
-            if page_is_garbage(text + "".join(c for g in grids for r in g for c in r)):
+                blocks = []
+            if page_is_garbage(" ".join(_block_text(b) for b in blocks)):
                 scanned.append(i)
-            texts[i], tables[i] = text, grids
+            pages[i] = blocks
             page.close()
     finally:
         pdf.close()
     method = "pdf_text"
     if scanned and ocr_pages is not None:
-        for i, (text, grids) in ocr_pages(data, scanned, deadline).items():
-            texts[i], tables[i] = text, grids
+        pages.update(ocr_pages(data, scanned, deadline))
         if len(scanned) == npages:
             method = "ocr"
         else:
             warnings.append("ocr_pages:" + ",".join(str(i + 1) for i in scanned))
     elif scanned:
         warnings.append("no_text_layer_pages:" + ",".join(str(i + 1) for i in scanned))
-    text = tidy_text("\n\n".join(texts[i] for i in range(npages)))
+    ordered = [pages[i] for i in range(npages)]
+    tables = join_page_tables(ordered)
+    text = tidy_text("\n\n".join(render_blocks(b) for b in ordered))
     if not text.strip():
         raise ExtractError("truncated" if not has_eof(data) else "empty", "pdf has no text")
-    return Extracted(text=text, tables=[g for i in range(npages) for g in tables[i]], method=method,
-                     pages=npages, warnings=warnings, format="pdf")
+    return Extracted(text=text, tables=tables, method=method, pages=npages, warnings=warnings, format="pdf")
+
+
+def _block_text(block: Block) -> str:
+    if block[0] == "text":
+        return block[1]
+    return " ".join(c for row in block[1] for c in row)
