@@ -99,54 +99,66 @@ def parse_s2(rows: list[Row], template_hint: str | None = None) -> S2Result:
     header: list[str] = []
     for row in rows:
         cells = row.cells
-        data_at = None
-        for i, c in enumerate(cells):
+        i, used = 0, False
+        while i < len(cells):
+            c = cells[i]
+            n = norm_label(c.raw) if c.kind == LABEL else ""
+            key = row_key(c.raw) if c.kind == LABEL else None
             if c.kind != LABEL:
+                i += 1
                 continue
-            n = norm_label(c.raw)
             m = _ARTICLE.search(n)
             if m:
                 article = f"20.{_CN.get(m.group(1), m.group(1))}"
+            elif n.startswith("信息内容"):
+                header = []
+                for x in cells[i + 1:]:
+                    if x.kind != LABEL or row_key(x.raw) or _ARTICLE.search(norm_label(x.raw)):
+                        break
+                    header.append(norm_label(x.raw))
+            elif key:
+                j = i + 1
+                while j < len(cells) and cells[j].kind != LABEL:
+                    j += 1
+                _row(res, tpl, article, header, key, c.raw, cells[i + 1:j], row.blanks)
+                used = True
+                i = j
                 continue
-            if n.startswith("信息内容"):
-                header = [norm_label(x.raw) for x in cells[i + 1:] if x.kind == LABEL]
-                continue
-            if row_key(c.raw):
-                data_at = i
-                break
-        if data_at is None:
+            i += 1
+        if not used:
             _extra_line(row, res)
-            continue
-        key = row_key(cells[data_at].raw)
-        if key in res.found_rows:
-            res.notes.append(f"s2.{key}: repeated row ignored")
-            continue
-        cols = S2_COLUMNS[tpl].get(key)
-        if cols is None:
-            res.notes.append(f"s2.{key}: row not part of {tpl}; ignored")
-            continue
-        k = len(cols)
-        region = [c for c in cells[data_at + 1:] if c.kind != LABEL]
-        flags_all: list[str] = []
-        if not any(c.kind != BLANK for c in region) and not (row.blanks != "none" and region):
-            glued = _concat_cells(cells[data_at].raw, k, res, key)
-            if glued:
-                region, flags_all = glued, ["ambiguous_concat"]
-        vals = region if flags_all else fit(region, k, row.blanks, pad=True)
-        if len(vals) > k:
-            extra = [c.raw.strip() for c in vals[k:] if c.kind != BLANK]
-            if any(x != vals[k - 1].raw.strip() for x in extra):
-                res.notes.append(f"s2.{key}: extra cells ignored: {extra}")
-            vals = vals[:k]
-        res.found_rows.append(key)
-        for pos, (col_key, official) in enumerate(cols):
-            col_label = header[pos] if pos < len(header) and header[pos] else official
-            res.items.append(_item(tpl, article, key, cells[data_at].raw, col_key, col_label,
-                                   vals[pos] if pos < len(vals) else None, list(flags_all)))
     missing = [r for r in S2_ROWS[tpl] if r not in res.found_rows]
     if missing and res.found_rows:
         res.notes.append(f"s2: rows not found: {', '.join(missing)}")
     return res
+
+
+def _row(res: S2Result, tpl: str, article: str | None, header: list[str], key: str,
+         label: str, region: list[Cell], blanks: str) -> None:
+    if key in res.found_rows:
+        res.notes.append(f"s2.{key}: repeated row ignored")
+        return
+    cols = S2_COLUMNS[tpl].get(key)
+    if cols is None:
+        res.notes.append(f"s2.{key}: row not part of {tpl}; ignored")
+        return
+    k = len(cols)
+    flags_all: list[str] = []
+    if not any(c.kind != BLANK for c in region) and not (blanks != "none" and region):
+        glued = _concat_cells(label, k, res, key)
+        if glued:
+            region, flags_all = glued, ["ambiguous_concat"]
+    vals = region if flags_all else fit(region, k, blanks, pad=True)
+    if len(vals) > k:
+        extra = [c.raw.strip() for c in vals[k:] if c.kind != BLANK]
+        if any(x != vals[k - 1].raw.strip() for x in extra):
+            res.notes.append(f"s2.{key}: extra cells ignored: {extra}")
+        vals = vals[:k]
+    res.found_rows.append(key)
+    for pos, (col_key, official) in enumerate(cols):
+        col_label = header[pos] if pos < len(header) and header[pos] else official
+        res.items.append(_item(tpl, article, key, label, col_key, col_label,
+                               vals[pos] if pos < len(vals) else None, list(flags_all)))
 
 
 def _item(tpl: str, article: str | None, key: str, row_label: str, col_key: str, col_label: str,
