@@ -179,3 +179,16 @@ def test_grids_are_used_before_text() -> None:
     res = parse_text(text, tables=[grid_s2, grid_s4])
     assert res.cells()["s2.licensing.change"] == -7 and res.cells()["s2.licensing.prev_count"] == 30
     assert [c.value for c in res.review_litigation_counts][5:10] == [1, 0, 0, 0, 1]
+
+
+def test_section2_rows_without_labels_are_positional() -> None:
+    """Merged-cell loss: truncated header (`本年新 | 本年新 |`, 乌海 2020) and a lost row label."""
+    s2 = ("| 第二十条第（一）项 ||||\n| 信息内容 | 本年新 | 本年新 | 对外公开总数量 |\n| 规章 | 0 | 0 | 0 |\n"
+          "| | 2 | 2 | 9 |\n| 第二十条第（五）项 ||||\n| 信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量 |\n"
+          "| 行政许可 | 8 | +2 | 10 |\n| 其他对外管理服务事项 | 0 | -1 | 0 |\n")
+    res = parse_text(report(s2=s2))
+    got = res.cells()
+    assert [got[f"s2.normative_docs.{c}"] for c in ("new_made", "new_published", "total_published")] == [2, 2, 9]
+    assert "positional" in next(c for c in res.disclosure_items if c.row_key == "normative_docs").flags
+    assert (got["s2.licensing.change"], got["s2.other_services.change"]) == (2, -1)
+    assert res.templates["s2"] == "G1"

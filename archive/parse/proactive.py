@@ -105,7 +105,15 @@ def parse_s2(rows: list[Row], template_hint: str | None = None) -> S2Result:
             n = norm_label(c.raw) if c.kind == LABEL else ""
             key = row_key(c.raw) if c.kind == LABEL else None
             if c.kind != LABEL:
-                i += 1
+                j = i
+                while j < len(cells) and cells[j].kind != LABEL:
+                    j += 1
+                run = cells[i:j]
+                pos_key = _next_in_article(res, tpl, article)
+                if pos_key and any(x.kind == "value" for x in run):
+                    _row(res, tpl, article, header, pos_key, "", run, row.blanks, positional=True)
+                    used = True
+                i = j
                 continue
             m = _ARTICLE.search(n)
             if m:
@@ -133,8 +141,18 @@ def parse_s2(rows: list[Row], template_hint: str | None = None) -> S2Result:
     return res
 
 
+def _next_in_article(res: S2Result, tpl: str, article: str | None) -> str | None:
+    """Unlabelled value row: the next row of the current 第二十条 block not yet found."""
+    if not article:
+        return None
+    for key in S2_ROWS[tpl]:
+        if S2_ARTICLE[key] == article and key not in res.found_rows:
+            return key
+    return None
+
+
 def _row(res: S2Result, tpl: str, article: str | None, header: list[str], key: str,
-         label: str, region: list[Cell], blanks: str) -> None:
+         label: str, region: list[Cell], blanks: str, positional: bool = False) -> None:
     if key in res.found_rows:
         res.notes.append(f"s2.{key}: repeated row ignored")
         return
@@ -155,6 +173,9 @@ def _row(res: S2Result, tpl: str, article: str | None, header: list[str], key: s
             res.notes.append(f"s2.{key}: extra cells ignored: {extra}")
         vals = vals[:k]
     res.found_rows.append(key)
+    if positional:
+        flags_all.append("positional")
+        res.notes.append(f"s2.{key}: row label missing; placed by position in article {article}")
     for pos, (col_key, official) in enumerate(cols):
         col_label = header[pos] if pos < len(header) and header[pos] else official
         res.items.append(_item(tpl, article, key, label, col_key, col_label,
