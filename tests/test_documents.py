@@ -101,6 +101,23 @@ def test_synthetic_breaks_the_chosen_rule(rule, template):
     assert s.violations == [rule] and broken_rules(s.expected, template) == {rule}
 
 
+def test_synthetic_g0_cumulative_covers_the_year():
+    for i in range(30):
+        s = synthetic_spec("某县某局", 2015, random.Random(i))
+        for key, _label, _unit, _y, _c in s.g0:
+            assert s.expected[f"g0.{key}.cumulative"] >= s.expected[f"g0.{key}.year"] >= 0, key
+
+
+def test_synthetic_label_variants_keep_the_numbers():
+    specs = [synthetic_spec("某县某局", 2019 + i % 6, random.Random(i)) for i in range(80)]
+    printed = {v for s in specs for v in s.label_overrides.values()}
+    assert "(一) 予以公开" in printed and "1、属于国家秘密" in printed and "规范性文件" in printed
+    for s in specs[:20]:
+        s3 = _tables(render_html_body(s))[1]
+        data = _expand(s3)[3:]
+        assert [[x.strip() for x in r[3:]] for r in data] == [[x.strip() for x in s.s3[k]] for k in s3_row_keys(s.template)]
+
+
 def test_synthetic_is_deterministic_and_varies_raw_forms():
     a = synthetic_spec("某县某局", 2020, random.Random(3))
     assert a.to_json() == synthetic_spec("某县某局", 2020, random.Random(3)).to_json()
@@ -163,6 +180,10 @@ def test_seed_html_fixture_holds_figures_and_quirks():
     page = (FIX / "001_c517ed2aeb61ed6c.html").read_text(encoding="utf-8")
     s2 = _expand(_tables(page)[0])
     assert ["行政许可", "30", "-7", "23"] in s2 and ["政府集中采购", "6", "66859 元", ""] in s2
+    assert "(一) 予以公开" in page and "1. 属于国家秘密" in page  # seed 001 label style
+    jinjiang = (FIX / "000_432eb86a694dbb63.html").read_text(encoding="utf-8")
+    s4_head = _expand(_tables(jinjiang)[2])[2]
+    assert s4_head[5:7] == ["结 果 维 持", "结 果 维 持"] and s4_head[0] == "结果 维持"  # seed typo kept
     chaoyang = (FIX / "003_2094a5b1fba3121f.html").read_text(encoding="utf-8")
     assert "（三）<br/>不予公开" in chaoyang and "对外公开总数<" in chaoyang
     fuzhou = (FIX / "002_ac214f3d55844a5d.html").read_text(encoding="utf-8")

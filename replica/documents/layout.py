@@ -155,12 +155,13 @@ def s3_table(spec: ReportSpec) -> Table:
 
 def s4_table(spec: ReportSpec) -> Table:
     lab = spec.label
-    results = [lab(label) for _, label in S4_RESULTS]
+    review = [lab(label, "s4.review") for _, label in S4_RESULTS]
+    litigation = [lab(label, "s4.litigation") for _, label in S4_RESULTS]
     rows = [
         [Cell(lab("行政复议"), colspan=5, header=True), Cell(lab("行政诉讼"), colspan=10, header=True)],
-        [Cell(t, rowspan=2, header=True) for t in results]
+        [Cell(t, rowspan=2, header=True) for t in review]
         + [Cell(lab(label), colspan=5, header=True) for _, label in S4_GROUPS[1:]],
-        [Cell(t, header=True) for t in results * 2],
+        [Cell(t, header=True) for t in litigation * 2],
         [Cell(spec.s4.get(k, "")) for k in S4_KEYS],
     ]
     return Table("s4", "四、复议诉讼", 15, rows, small=True)

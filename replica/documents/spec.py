@@ -179,8 +179,10 @@ class ReportSpec:
         base = G0_HEADINGS if self.template == "G0" else HEADINGS
         return self.headings.get(section, base[section])
 
-    def label(self, official: str) -> str:
-        return self.label_overrides.get(official, official)
+    def label(self, official: str, scope: str = "") -> str:
+        """Printed form of an official label; overrides may be scoped: `"s4.litigation:总计"`."""
+        scoped = self.label_overrides.get(f"{scope}:{official}") if scope else None
+        return scoped if scoped is not None else self.label_overrides.get(official, official)
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)

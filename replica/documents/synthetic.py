@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from .expected import compute_expected
 from .rules import broken_rules
-from .spec import G0_ROWS, S3_COLUMNS, S4_GROUPS, S4_RESULTS, ReportSpec, s3_row_keys, template_for_year
+from .spec import (
+    G0_ROWS, S3_COLUMNS, S3_NOTE, S4_GROUPS, S4_RESULTS, ReportSpec, s3_groups, s3_row_keys, template_for_year,
+)
 from .text_bank import narrative
 
 RULES_BY_TEMPLATE = {"G0": ("R5", "R9"), "G1": ("R1", "R2", "R3", "R4", "R5"), "G2": ("R1", "R2", "R3", "R4", "R5")}
@@ -131,13 +133,16 @@ def _g0_numbers(rng: random.Random, year: int) -> dict[str, tuple[int, int]]:
     site = docs - _small(rng, 0.3, min(10, docs))
     g: dict[str, tuple[int, int]] = {"proactive_docs": (docs, docs * span), "proactive_docs.website": (site, site * span),
                                      "proactive_docs.gazette": (docs - site, (docs - site) * span)}
-    chans = {k: (_small(rng, 0.3, 4), _small(rng, 0.6, 20)) for k in ("in_person", "online", "letter_fax")}
+    chans = {k: (y, y + _small(rng, 0.6, 20)) for k in ("in_person", "online", "letter_fax")
+             for y in [_small(rng, 0.3, 4)]}  # cumulative counts include the report year
     g |= {f"applications.{k}": c for k, c in chans.items()}
     g["applications_total"] = tuple(sum(c[i] for c in chans.values()) for i in (0, 1))  # type: ignore[assignment]
     replies = {k: [0, 0] for k in ("granted", "partial", "denied", "other")}
-    for i in (0, 1):
-        for _ in range(g["applications_total"][i]):
-            replies[rng.choices(list(replies), [6, 1, 1, 2])[0]][i] += 1
+    year, cumulative = g["applications_total"]
+    for n in range(cumulative):  # the first `year` replies count in both columns
+        kind = rng.choices(list(replies), [6, 1, 1, 2])[0]
+        replies[kind][1] += 1
+        replies[kind][0] += n < year
     g |= {f"replies.{k}": (a, b) for k, (a, b) in replies.items()}
     g["replies_total"] = g["applications_total"]
     g |= {k: (0, _small(rng, 0.2, 3)) for k in ("complaints", "admin_review", "admin_litigation")}
@@ -169,6 +174,32 @@ def _violate(rule: str, rng: random.Random, template: str, s2: dict, s3: dict, s
         raise ValueError(f"cannot break {rule} in {template}")
 
 
+def _label_variants(rng: random.Random, template: str) -> dict[str, str]:
+    """Printed label variants seen in real reports (report-format.md §3.4, §4.4, §5)."""
+    out: dict[str, str] = {}
+    groups = s3_groups(template)[2:-1]
+    if rng.random() < 0.2:  # `(一) 予以公开`, `1. 属于国家秘密` (seed 001)
+        for g in groups:
+            out[g.label] = f"({g.label[1]}) {g.label[3:]}"
+            out |= {sub: sub.replace(".", ". ", 1) for _, sub in g.subrows}
+    elif rng.random() < 0.15:  # `1、属于国家秘密`
+        out |= {sub: sub.replace(".", "、", 1) for g in groups for _, sub in g.subrows}
+    if rng.random() < 0.1:
+        out[S3_NOTE] = S3_NOTE[1:-1].replace("：", ":")
+    if rng.random() < 0.1:
+        out["3.危及“三安全一稳定”"] = out.get("3.危及“三安全一稳定”", "3.危及“三安全一稳定”").replace("“", '"').replace("”", '"')
+    if rng.random() < 0.1:
+        out |= {f"s4.litigation:{label}": " ".join(label) for _, label in S4_RESULTS}
+    if template == "G1" and rng.random() < 0.15:
+        out |= rng.choice([{"对外公开总数量": "对外公开总数"},
+                           {"本年新制作数量": "本年新\n制作数量", "本年新公开数量": "本年新\n公开数量"}])
+    if template == "G2" and rng.random() < 0.15:
+        out |= rng.choice([{"行政规范性文件": "规范性文件"},
+                           {"本年制发件数": "本年新制发数量", "本年废止件数": "废止数量", "现行有效件数": "现行有效数量"},
+                           {"现行有效件数": "现行有效件"}])
+    return out
+
+
 def _title(rng: random.Random, agency: str, year: int) -> str:
     return rng.choice([f"{agency}{year}年政府信息公开工作年度报告", f"{agency}{year}年度政府信息公开工作年度报告",
                        f"{agency}关于{year}年度政府信息公开工作的年度报告"])
@@ -195,6 +226,8 @@ def synthetic_spec(agency: str, year: int, rng: random.Random | int, template: s
         spec.doc_no = f"{agency[:2]}{rng.choice(['政办', '办函', '综', '函'])}〔{year + 1}〕{rng.randint(1, 30)}号"
     if rng.random() < 0.2:
         spec.letterhead = f"{agency}文件"
+    if template != "G0":
+        spec.label_overrides = _label_variants(rng, template)
     spec.s2 = _s2_raw(rng, style, s2n)
     spec.s3 = {r: [style.count(n) for n in cells] for r, cells in s3n.items()}
     spec.s4 = {k: style.count(n) for k, n in s4n.items()}
