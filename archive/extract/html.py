@@ -25,7 +25,8 @@ CONTAINER_XPATHS = [
     "//*[@id='UCAP-CONTENT']",
     "//*[@id='js_content']",
 ]
-MIN_BODY_CHARS = 30
+MIN_BODY_CHARS = 30          # less than this: try the gkmlpt DETAIL copy of the body
+MIN_CONTAINER_CHARS = 10     # a known container with less text than this is not the body
 BLOCK_SHARE = 0.7       # descend while one child holds this share of the non-link text
 
 _SKIP = {"script", "style", "noscript", "template", "head", "title", "iframe", "object", "embed",
@@ -34,6 +35,8 @@ _BLOCK = {"p", "div", "section", "article", "main", "header", "footer", "nav", "
           "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr",
           "form", "center", "address", "figure", "figcaption", "table", "tr", "caption",
           "fieldset", "legend", "details", "summary", "body", "html", "tbody", "thead", "tfoot"}
+_CONTAINERS = {"div", "section", "article", "main", "td", "th", "tr", "tbody", "table", "center",
+               "form", "body", "html"}
 _WS = re.compile(r"[ \t\r\n\f\v]+")
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _DETAIL_CONTENT = re.compile(r'DETAIL\s*:\s*\{.*?"content"\s*:\s*("(?:[^"\\]|\\.)*")', re.S)
@@ -157,7 +160,7 @@ def _largest_block(body, sizes: dict):
         best = max(children, key=lambda c: sizes.get(c, 0))
         if sizes.get(best, 0) < BLOCK_SHARE * sizes.get(node, 0) or sizes.get(best, 0) == 0:
             return node
-        if _tag(best) == "table" and not is_layout_table(best):
+        if _tag(best) not in _CONTAINERS or (_tag(best) == "table" and not is_layout_table(best)):
             return node
         node = best
 
@@ -172,7 +175,7 @@ def find_body(doc):
         found = [el for el in doc.xpath(xp) if el in sizes]
         if found:
             best = max(found, key=lambda el: sizes[el])
-            if sizes[best] >= MIN_BODY_CHARS:
+            if len(_WS.sub("", best.text_content())) >= MIN_CONTAINER_CHARS:
                 return best
     return _largest_block(body, sizes)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from typing import Iterable
 
@@ -44,7 +45,7 @@ def convert_with_libreoffice(paths: Iterable[str], target: str = "docx", outdir:
     with a numeric suffix when two inputs share a stem.
     """
     paths = list(dict.fromkeys(paths))
-    outdir = outdir or os.path.join("/tmp", f"xxgk-lo-out-{uuid.uuid4().hex}")
+    outdir = outdir or tempfile.mkdtemp(prefix="xxgk-lo-out-")
     os.makedirs(outdir, exist_ok=True)
     result: dict[str, str] = {}
     for start in range(0, len(paths), batch_size):
@@ -64,7 +65,7 @@ def _free_name(outdir: str, stem: str, ext: str) -> str:
 
 def _convert_chunk(paths: list[str], target: str, timeout: float, outdir: str) -> dict[str, str]:
     """One soffice run over staged symlinks; converted files are moved to `outdir`."""
-    profile = f"/tmp/xxgk-lo-{uuid.uuid4().hex}"
+    profile = os.path.join(tempfile.gettempdir(), f"xxgk-lo-{uuid.uuid4().hex}")
     ext = target.split(":")[0]
     try:
         with scratch_dir("xxgk-lo-in-") as stage, scratch_dir("xxgk-lo-conv-") as out:

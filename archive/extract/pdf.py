@@ -104,7 +104,8 @@ def _open(data: bytes):
     except (PDFSyntaxError, Exception) as exc:
         if isinstance(exc, ExtractError):
             raise
-        if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
+        if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)) or "password" in str(inner).lower():
             raise ExtractError("encrypted", f"pdf: {exc}") from exc
         kind = "truncated" if not has_eof(data) else "corrupt"
         raise ExtractError(kind, f"pdf: {type(exc).__name__}: {exc}") from exc

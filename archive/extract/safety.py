@@ -20,7 +20,7 @@ TOOL_MEMORY_BYTES = 2 * 2**30          # RLIMIT_AS for soffice/tesseract/pdftopp
 ZIP_MAX_TOTAL = 400 * 2**20            # sum of uncompressed member sizes
 ZIP_MAX_RATIO = 100                    # uncompressed / compressed, checked above ZIP_RATIO_FLOOR
 ZIP_RATIO_FLOOR = 20 * 2**20
-ZIP_MAX_MEMBERS = 20_000
+ZIP_MAX_MEMBERS = 5_000
 
 
 def _limit_memory(limit: int):
