@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 from aiohttp import web
 
+from replica.families.attachments import warm
 from replica.families.base import CST, BaseSite, Resource
 from replica.families.chaos import Chaos
 from replica.families.gkmlpt import GkmlptSite
@@ -144,6 +145,7 @@ class ReplicaServer:
             site = FAMILIES[sd.platform](build_content(sd, self.day))
             site.origin = self.base_urls.get(sd.site_id, "")
             sites[sd.site_id] = site
+        warm(r for site in sites.values() for r in site.content.reports)
         with self._lock:
             self._sites = sites
             self._manifest = None
