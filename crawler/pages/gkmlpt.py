@@ -58,19 +58,22 @@ def parse_config(html: str) -> tuple[str | None, list[dict[str, Any]]]:
 
 
 def annual_categories(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Tree nodes named like a 年报 column (leaves preferred; jump_url nodes skipped)."""
-    out: list[dict[str, Any]] = []
+    """Tree nodes named like a 年报 column; the deepest such node on each branch (a parent named
+    年度报告 usually holds the real 政府信息公开年报 leaf). jump_url nodes (external links) are skipped."""
+    def is_annual(node: dict[str, Any]) -> bool:
+        return bool(common.COLUMN_NAME_RE.fullmatch(common.squash(str(node.get("name", ""))))) \
+            and not node.get("jump_url")
 
-    def walk(nodes: list[dict[str, Any]]) -> None:
+    def walk(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
         for node in nodes:
-            name = common.squash(str(node.get("name", "")))
-            children = node.get("children") or []
-            if common.COLUMN_NAME_RE.fullmatch(name) and not node.get("jump_url"):
+            deeper = walk(node.get("children") or [])
+            if deeper:
+                out.extend(deeper)
+            elif is_annual(node):
                 out.append(node)
-            elif children:
-                walk(children)
-    walk(tree)
-    return out
+        return out
+    return walk(tree)
 
 
 def api_url(index_url: str, category_id: Any, sid: str | None, page: int) -> str:

@@ -345,7 +345,9 @@ class PortalSpider(scrapy.Spider):
         return bool(common.COLUMN_NAME_RE.fullmatch(common.squash(link.text)))
 
     NAV_RE: ClassVar[re.Pattern[str]] = re.compile(
-        r"信息公开|政务公开|公开目录|部门|单位|机构|局$|委员会$|办公室$|政府$|镇$|乡$|街道$|中心$|管委会$")
+        # portal sections, or a unit name: the administrative suffixes of report-format.md §2.3
+        r"信息公开|政务公开|公开目录|部门|单位|机构|乡镇|"
+        r"(?:局|委|办|厅|政府|办事处|街道|乡|镇|中心|管委会|室|院|署|所|站|会)$")
 
     def is_navigation_link(self, link: common.Link) -> bool:
         text = common.squash(link.text)

@@ -1,0 +1,137 @@
+"""`xxgk crawl`: run several site spiders at once in one Scrapy process.
+
+Sites crawl concurrently; politeness holds per portal (one download slot per host,
+AutoThrottle). Each site's run gets its own run id, capture-record file and log
+`runs/<run_id>.log`.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from archive.home import Home
+from archive.records import new_run_id
+
+
+@dataclass
+class CrawlJob:
+    site_id: str
+    spider: str  # spider name: a site spider or a platform spider
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_mapping(pairs: list[str] | None, what: str) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key or not value:
+            raise SystemExit(f"{what} must look like SITE=VALUE, got {pair!r}")
+        out[key] = value
+    return out
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sites", nargs="*", help="site ids (default: every configured site)")
+    parser.add_argument("--base-url", action="append", metavar="SITE=URL",
+                        help="rebase a site onto a replica (repeatable)")
+    parser.add_argument("--delay", type=float, help="seconds between requests to one portal (default 1.0)")
+    parser.add_argument("--full", action="store_true", help="ignore earlier captures (no conditional requests)")
+    parser.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="extra Scrapy setting")
+
+
+def jobs_for(sites: list[str], base_urls: dict[str, str], run_batch: str, full: bool) -> list[CrawlJob]:
+    from crawler.sites import site_spiders
+
+    known = site_spiders()
+    unknown = [s for s in sites if s not in known]
+    if unknown:
+        raise SystemExit(f"unknown site(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    jobs = []
+    for site in sites or sorted(known):
+        kw: dict[str, Any] = {"run_id": f"{run_batch}-{site}"}
+        if site in base_urls:
+            kw["base_url"] = base_urls[site]
+        if full:
+            kw["incremental"] = "0"
+        jobs.append(CrawlJob(site, site, kw))
+    return jobs
+
+
+class RunLogFilter(logging.Filter):
+    """Keep the log lines that belong to one spider."""
+
+    def __init__(self, spider_name: str):
+        super().__init__()
+        self.spider_name = spider_name
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        spider = getattr(record, "spider", None)
+        return record.name == self.spider_name or getattr(spider, "name", None) == self.spider_name
+
+
+def run_jobs(jobs: list[CrawlJob], settings_overrides: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """Crawl every job in one process; returns {site_id: run_end stats} from the records."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    home = Home.from_env().ensure()
+    settings = get_project_settings()
+    for key, value in (settings_overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    process = CrawlerProcess(settings, install_root_handler=True)
+    handlers = []
+    for job in jobs:
+        handler = logging.FileHandler(home.runs / f"{job.kwargs['run_id']}.log", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
+        handler.addFilter(RunLogFilter(job.spider))
+        logging.getLogger().addHandler(handler)
+        handlers.append(handler)
+        process.crawl(job.spider, **job.kwargs)
+    try:
+        process.start()
+    finally:
+        for h in handlers:
+            logging.getLogger().removeHandler(h)
+            h.close()
+    return run_results(home, [j.kwargs["run_id"] for j in jobs])
+
+
+def run_results(home: Home, run_ids: list[str]) -> dict[str, dict[str, Any]]:
+    from archive.records import iter_records
+
+    wanted = set(run_ids)
+    out: dict[str, dict[str, Any]] = {}
+    for rec in iter_records(home, types={"run_end"}):
+        if rec["run_id"] in wanted:
+            out[rec["site_id"]] = {"status": rec["status"], **rec.get("stats", {})}
+    return out
+
+
+def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = dict(parse_mapping(args.set, "--set")) if getattr(args, "set", None) else {}
+    if getattr(args, "delay", None) is not None:
+        overrides["DOWNLOAD_DELAY"] = args.delay
+        overrides["AUTOTHROTTLE_START_DELAY"] = args.delay
+        if args.delay == 0:
+            overrides["AUTOTHROTTLE_ENABLED"] = False
+    return overrides
+
+
+def run(args: argparse.Namespace) -> int:
+    base_urls = parse_mapping(args.base_url, "--base-url")
+    jobs = jobs_for(args.sites, base_urls, new_run_id(), args.full)
+    results = run_jobs(jobs, settings_from_args(args))
+    print(format_summary(results))
+    return 0 if results and all(r["status"] != "failed" for r in results.values()) else 1
+
+
+def format_summary(results: dict[str, dict[str, Any]]) -> str:
+    cols = ("status", "requests", "captures", "not_modified", "reports", "attachments", "errors")
+    lines = ["site".ljust(12) + "".join(c.rjust(13) for c in cols)]
+    for site, r in sorted(results.items()):
+        lines.append(site.ljust(12) + "".join(str(r.get(c, "")).rjust(13) for c in cols))
+    return "\n".join(lines)
