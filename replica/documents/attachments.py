@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import shutil
 import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -73,14 +72,19 @@ def render_attachment(spec: ReportSpec, fmt: str) -> bytes:
 
 def prepare_attachments(specs_and_fmts: Iterable[tuple[ReportSpec, str]], scan_dpi: int = 150) -> dict[tuple[str, str], Path]:
     """Render every missing (spec, fmt) into the cache; returns {(cache_key, fmt): path} for all."""
+    root = cache_dir()
+    keys: dict[int, str] = {}  # spec digest computed once per spec object
     wanted: dict[tuple[str, str], ReportSpec] = {}
     for spec, fmt in specs_and_fmts:
-        cache_path(spec, fmt)  # validates fmt
-        wanted[(cache_key(spec), fmt)] = spec
-    missing = {k: s for k, s in wanted.items() if not cache_path(s, k[1]).exists()}
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown attachment format {fmt!r} (one of {FORMATS})")
+        key = keys.setdefault(id(spec), cache_key(spec))
+        wanted[(key, fmt)] = spec
+    paths = {(key, fmt): root / f"{key}.{fmt}" for key, fmt in wanted}
+    missing = {k: s for k, s in wanted.items() if not paths[k].exists()}
     if missing:
         _render_missing(missing, scan_dpi)
-    return {k: cache_path(s, k[1]) for k, s in wanted.items()}
+    return paths
 
 
 def _render_missing(missing: dict[tuple[str, str], ReportSpec], scan_dpi: int) -> None:
@@ -113,7 +117,6 @@ def _render_missing(missing: dict[tuple[str, str], ReportSpec], scan_dpi: int) -
                 produced = out / f"{src.stem}.{target}"
                 if not produced.exists():
                     raise ConversionError(f"soffice did not produce {produced.name}")
-                shutil.copyfile(produced, work / produced.name)
                 _write(cache_path(specs[src.stem], target), produced.read_bytes())
         scans = []
         for key, fmts in need.items():
