@@ -31,6 +31,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive.build_headlines import headline
 from archive.build_history import Folded, fold
 from archive.build_schema import CELL_TABLES, SCHEMA_VERSION, ensure_schema
 from archive.build_sync import sync_rows
@@ -179,7 +180,7 @@ def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool
         if table == "reports":
             deleted_reports = count.deleted
     if deleted_reports:
-        for table in CELL_TABLES:
+        for table in (*CELL_TABLES, "report_headlines"):
             db.execute(f"delete from {table} where report_id not in (select report_id from reports)")
     db.conn.commit()
     _parse_stage(db, home, tools, folded, force, progress, stats)
@@ -286,6 +287,7 @@ def _write_outcome(db: sqlite_utils.Database, report: dict[str, Any], outcome: O
         conn.execute(f"delete from {table} where report_id = ?", [rid])
         if outcome.cells[table]:
             db[table].insert_all(outcome.cells[table], batch_size=500)
+    db["report_headlines"].upsert(headline({**report, **outcome.fields}, outcome.cells), pk="report_id")
     for aid, res in outcome.attachment_texts.items():
         conn.execute("update attachments set text = ?, text_method = ?, error = ? where attachment_id = ?",
                      [res.text, res.method, ": ".join(res.error) if res.error else None, aid])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 T, I, R = str, int, float  # sqlite-utils column types: TEXT, INTEGER, REAL
 
@@ -20,12 +20,14 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...] | None]] = {
     "reports": ({
         "report_id": T, "site_id": T, "url": T, "title": T, "agency": T, "report_year": I,
         "template": T, "index_no": T, "doc_no": T, "topic": T, "written_date": T,
-        "published_date": T, "validity": T, "source": T, "body_text": T, "parse_status": T,
+        "published_date": T, "validity": T, "source": T, "parse_status": T,
         "parse_notes": T, "first_seen": T, "last_seen": T, "last_changed": T, "removed_at": T,
         "capture_id": T,
         # ext
         "canonical_url": T, "column_url": T, "listed_title": T, "listed_date": T,
         "page_agency": T, "sha256": T, "versions": I, "body_source": T, "extra": T,
+        # last: long text overflows into extra pages; columns before it are read without them
+        "body_text": T,
     }, "report_id"),
     "captures": ({
         "capture_id": T, "run_id": T, "site_id": T, "url": T, "report_id": T, "fetched_at": T,
@@ -35,8 +37,9 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...] | None]] = {
     }, "capture_id"),
     "attachments": ({
         "attachment_id": T, "report_id": T, "url": T, "filename": T, "ext": T, "mime": T,
-        "size": I, "sha256": T, "raw_path": T, "text": T, "text_method": T, "error": T,
+        "size": I, "sha256": T, "raw_path": T, "text_method": T, "error": T,
         "final_url": T, "link_text": T, "capture_id": T, "site_id": T, "first_seen": T,  # ext
+        "text": T,
     }, "attachment_id"),
     "disclosure_items": ({
         "report_id": T, "template": T, "article": T, "row_key": T, "row_label": T,
@@ -92,16 +95,15 @@ CELL_TABLES = ("disclosure_items", "application_counts", "review_litigation_coun
                "legacy_indicators", "consistency_checks")
 
 INDEXES: dict[str, list[tuple[str, ...]]] = {
-    "reports": [("site_id",), ("agency", "report_year"), ("report_year",), ("template",),
-                ("parse_status",), ("published_date",), ("first_seen",), ("removed_at",),
-                ("site_id", "report_year")],
+    "reports": [("site_id", "report_year"), ("site_id", "removed_at"), ("site_id", "parse_status"),
+                ("agency", "report_year"), ("report_year", "published_date", "site_id"),
+                ("template",), ("parse_status",), ("published_date",), ("first_seen",),
+                ("removed_at",)],
     "captures": [("report_id",), ("sha256",), ("site_id", "fetched_at"), ("url",)],
     "attachments": [("report_id",), ("sha256",)],
     "disclosure_items": [("report_id",), ("row_key", "col_key")],
-    "application_counts": [("report_id", "row_key", "applicant"),
-                           ("applicant", "row_key", "report_id", "value")],
-    "review_litigation_counts": [("report_id", "group_key", "result_key"),
-                                 ("group_key", "result_key", "report_id", "value")],
+    "application_counts": [("report_id", "row_key", "applicant")],
+    "review_litigation_counts": [("report_id", "group_key", "result_key")],
     "legacy_indicators": [("report_id",), ("key",)],
     "consistency_checks": [("report_id", "ok"), ("ok", "rule")],
     "crawl_runs": [("site_id", "started_at"), ("status",)],
@@ -110,38 +112,53 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
     "build_state": [("report_id",)],
 }
 
-# Headline figures per report. Correlated sub-queries: each one is an index lookup, so a
-# page of the view costs ~a dozen lookups per row and `count(*)` skips them entirely.
-_S3 = ("(select sum(value) from application_counts a where a.report_id = r.report_id "
-       "and a.applicant = 'total' and {cond})")
-_S4 = ("(select sum(value) from review_litigation_counts c where c.report_id = r.report_id "
-       "and c.result_key = 'total' and {cond})")
-SUMMARY_COLUMNS = {
-    "applications_received": _S3.format(cond="a.row_key = 'new'"),
-    "carried_over": _S3.format(cond="a.row_key = 'carried_over'"),
-    "granted": _S3.format(cond="a.row_key = 'granted'"),
-    "partial": _S3.format(cond="a.row_key = 'partial'"),
-    # denied / unable / not_processed / other are the parser's derived sums (report-format §4.3)
-    "denied": _S3.format(cond="a.row_key = 'denied'"),
-    "unable": _S3.format(cond="a.row_key = 'unable'"),
-    "not_processed": _S3.format(cond="a.row_key = 'not_processed'"),
-    "other_handling": _S3.format(cond="a.row_key = 'other'"),
-    "results_total": _S3.format(cond="a.row_key = 'results_total'"),
-    "carried_forward": _S3.format(cond="a.row_key = 'carried_forward'"),
-    "reviews_total": _S4.format(cond="c.group_key = 'review'"),
-    "suits_total": _S4.format(cond="c.group_key in ('litigation_direct', 'litigation_after_review')"),
-    "checks_failed": "(select count(*) from consistency_checks k where k.report_id = r.report_id and k.ok = 0)",
-}
+# ext: headline figures per report, computed by the parse stage from the cells it writes
+# (archive.build_headlines), with site/agency/year copied in so that aggregate queries read
+# one narrow indexed table instead of joining millions of cells to the wide reports table.
+HEADLINE_FIGURES = (
+    "applications_received", "carried_over", "granted", "partial", "denied", "unable",
+    "not_processed", "other_handling", "results_total", "carried_forward", "reviews_total",
+    "reviews_corrected", "suits_direct", "suits_after_review", "suits_total", "suits_corrected",
+    "checks_failed", "checks_total")
+TABLES["report_headlines"] = ({
+    "report_id": T, "site_id": T, "agency": T, "report_year": I, "template": T,
+    **{k: I for k in HEADLINE_FIGURES}}, "report_id")
+FOREIGN_KEYS["report_headlines"] = [("report_id", "reports", "report_id")]
+INDEXES["report_headlines"] = [("site_id", "report_year"), ("agency", "report_year"), ("report_year",)]
+
+SUMMARY_COLUMNS = ("applications_received", "carried_over", "granted", "partial", "denied", "unable",
+                   "not_processed", "other_handling", "results_total", "carried_forward",
+                   "reviews_total", "suits_total", "checks_failed")
 REPORT_SUMMARY_SQL = (
-    "create view report_summary as select r.report_id, r.site_id, r.agency, "
-    "r.report_year, r.template, r.published_date, r.title, r.parse_status, "
-    + ", ".join(f"{expr} as {name}" for name, expr in SUMMARY_COLUMNS.items())
-    + ", r.url, r.sha256, r.removed_at from reports r"
+    "create view report_summary as select r.report_id, r.site_id, r.agency, r.report_year, "
+    "r.template, r.published_date, r.title, r.parse_status, "
+    + ", ".join(f"h.{c}" for c in SUMMARY_COLUMNS)
+    + ", r.url, r.sha256, r.removed_at from reports r "
+    "left join report_headlines h on h.report_id = r.report_id"
 )
 
 VIEWS = {"report_summary": REPORT_SUMMARY_SQL}
 
 FTS = {"reports": ["title", "agency", "body_text"], "attachments": ["text"]}
+
+
+def _guard_fts_update(db: sqlite_utils.Database, table: str, cols: list[str]) -> None:
+    """Re-index a row only when an indexed column changed.
+
+    sqlite-utils' update trigger re-indexes on every UPDATE; the build updates history
+    columns (last_seen, …) of every live report after each crawl, which would re-tokenise
+    all report texts nightly.
+    """
+    fts = f"{table}_fts"
+    names = ", ".join(f'"{c}"' for c in cols)
+    changed = " or ".join(f'old."{c}" is not new."{c}"' for c in cols)
+    db.execute(f'drop trigger if exists "{table}_au"')
+    db.execute(
+        f'create trigger "{table}_au" after update on "{table}" when {changed} begin\n'
+        f'  insert into "{fts}" ("{fts}", rowid, {names}) values (\'delete\', old.rowid, '
+        + ", ".join(f'old."{c}"' for c in cols) + ");\n"
+        f'  insert into "{fts}" (rowid, {names}) values (new.rowid, '
+        + ", ".join(f'new."{c}"' for c in cols) + ");\nend")
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -161,6 +178,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     for name, cols in FTS.items():
         if not db[f"{name}_fts"].exists():
             db[name].enable_fts(cols, create_triggers=True, tokenize="trigram")
+        _guard_fts_update(db, name, cols)
     for view, sql in VIEWS.items():  # views are recreated: their definition may have changed
         db.execute(f"drop view if exists [{view}]")
         db.execute(sql)

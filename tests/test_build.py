@@ -154,6 +154,10 @@ def test_changed_capture_reparses_only_its_report(built, tmp_path):
     stats = build(home, progress=False)
     assert stats.parsed == 1 and stats.reused == 3
     assert report(home, ids["a"])["versions"] == 3
+    if TOOLS.extract is not None:  # the full-text index follows the new text
+        hits = q(home, "select rowid from reports_fts where reports_fts match ?", ['"第三版"'])
+        assert len(hits) == 1
+    q(home, "insert into reports_fts (reports_fts) values ('integrity-check')")
     assert [e[0] for e in q(home, "select event from report_history where report_id = ? order by at",
                             [ids["a"]])][-1] == "changed"
     # a new parser version re-parses everything
