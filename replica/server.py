@@ -144,6 +144,7 @@ class ReplicaServer:
         for sd in self.site_defs:
             site = FAMILIES[sd.platform](build_content(sd, self.day))
             site.origin = self.base_urls.get(sd.site_id, "")
+            site.set_modes(self.chaos.modes)
             sites[sd.site_id] = site
         warm(r for site in sites.values() for r in site.content.reports)
         with self._lock:
@@ -158,6 +159,8 @@ class ReplicaServer:
     def set_chaos(self, modes: Iterable[str] | None) -> None:
         self.chaos.set_modes(set(modes or ()))
         with self._lock:
+            for site in self._sites.values():
+                site.set_modes(self.chaos.modes)
             self._manifest = None
 
     @property
@@ -173,7 +176,7 @@ class ReplicaServer:
         out = {}
         for sid, site in sites.items():
             m = site.manifest(self.base_urls.get(sid, ""))
-            m["chaos"] = self.chaos.describe()
+            m["chaos"] = self.chaos.describe(site, self.base_urls.get(sid, ""))
             out[sid] = m
         with self._lock:
             if self._sites is sites:

@@ -359,3 +359,75 @@ def test_scaled_sites_start_fast():
             assert fetch(m["entry_url"]).status == 200
             r = m["reports"][-1]
             assert r["title"] in fetch(r["url"]).text()
+
+
+# ----------------------------------------------------------------------------- chaos
+
+
+@pytest.fixture
+def chaos_srv(srv):
+    yield srv
+    srv.set_chaos(None)
+
+
+def test_chaos_modes_are_documented_and_listed(chaos_srv):
+    from replica.families.chaos import MODES
+    chaos_srv.set_chaos({"listed_404", "truncated_attachment"})
+    info = chaos_srv.manifest["fuzhou"]["chaos"]
+    assert set(info) == {"listed_404", "truncated_attachment"} and all(MODES[m] == info[m]["doc"] for m in info)
+    victim = info["listed_404"]["urls"][0]
+    listed = {r["url"] for r in chaos_srv.manifest["fuzhou"]["reports"]}
+    assert victim in listed and fetch(victim).status == 404
+    att_url = info["truncated_attachment"]["urls"][0]
+    att = next(a for r in chaos_srv.manifest["fuzhou"]["reports"] for a in r["attachments"] if a["url"] == att_url)
+    assert len(fetch(att_url).body) == att["size"] // 2
+
+
+def test_chaos_bursts_and_cookie_challenges(chaos_srv):
+    url = chaos_srv.manifest["changle"]["entry_url"]
+    chaos_srv.set_chaos({"http_500_burst"})
+    assert [fetch(url).status for _ in range(4)] == [503, 502, 500, 200]
+    chaos_srv.set_chaos({"js_challenge_412"})
+    first = fetch(url)
+    assert first.status == 412 and "$_ts" in first.text() and "FSSBBIl1UgzbN7NO" in first.headers["Set-Cookie"]
+    assert fetch(url, headers={"Cookie": first.headers["Set-Cookie"].split(";")[0]}).status == 412
+    parts = re.search(r"var p=\['(\w+)','(\w+)'\]", first.text()).groups()
+    assert fetch(url, headers={"Cookie": "FSSBBIl1UgzbN7NP=" + "".join(parts)}).status == 200
+    assert fetch(url.split("/xjwz")[0] + "/robots.txt").status == 404  # exempt, still the site's own answer
+    chaos_srv.set_chaos({"cookie_521"})
+    page = fetch(url)
+    assert page.status == 521
+    token = "".join(re.findall(r"'(\w{4})'", page.text()))
+    assert fetch(url, headers={"Cookie": f"__jsl_clearance_s={token}"}).status == 200
+
+
+def test_chaos_lists_and_charsets(chaos_srv):
+    m = chaos_srv.manifest["fuzhou"]
+    col = next(c for c in m["columns"] if c["agency"] == "福州市应急管理局" and c["kind"] == "annual")
+    chaos_srv.set_chaos({"endless_pagination", "duplicate_listing"})
+    html = fetch(col["url"]).text()
+    assert "createPageHTML(9999, 0" in html
+    links = TLINK.findall(html)
+    assert len(links) == 2 * len(set(links))
+    assert fetch(urljoin(col["url"], "index_500.htm")).status == 200
+    sid, cat = unit_config(chaos_srv, "stcyyjglj")
+    assert api(chaos_srv, "stcyyjglj", cat, 500, sid).status == 200
+    chaos_srv.set_chaos({"gbk_no_charset"})
+    got = fetch(m["entry_url"])
+    assert got.headers["Content-Type"] == "text/html" and "政府信息公开" in got.body.decode("gbk")
+    chaos_srv.set_chaos({"charset_mismatch"})
+    got = fetch(m["entry_url"])
+    assert got.headers["Content-Type"] == "text/html; charset=utf-8"
+    with pytest.raises(UnicodeDecodeError):
+        got.body.decode("utf-8")
+
+
+def test_chaos_hostile_attachments(chaos_srv):
+    chaos_srv.set_chaos({"hostile_filename", "encrypted_attachment", "html_as_pdf"})
+    info = chaos_srv.manifest["chaoyang"]["chaos"]
+    enc = fetch(info["encrypted_attachment"]["urls"][0])
+    assert enc.body.startswith(b"%PDF") and b"/Encrypt" in enc.body
+    fake = fetch(info["html_as_pdf"]["urls"][0])
+    assert fake.headers["Content-Type"] == "application/pdf" and fake.body.lstrip().startswith(b"<html")
+    cd = enc.headers["Content-Disposition"]
+    assert cd.startswith("attachment;") and "\n" not in cd and ("../" in cd or "\\" in cd or "%01" in cd or len(cd) > 300)

@@ -75,6 +75,7 @@ class BaseSite:
         self.options = content.site.options
         self.charset: str = self.options.get("charset", "utf-8")
         self.origin = ""  # http://127.0.0.1:port, set by the server before serving
+        self.modes: set[str] = set()  # chaos modes the family renders itself (endless/duplicate lists)
         self.pages: dict[str, Page] = {}
         self.columns: list[dict[str, Any]] = []  # manifest columns: path, name, agency, kind, ...
         self._memo: OrderedDict[str, Resource] = OrderedDict()
@@ -116,6 +117,18 @@ class BaseSite:
             ext = r.attachments[i].ext
             return Resource(attachment_bytes(r, i), MIME[ext], None, last_modified=self.report_modified(r))
         return page
+
+    def set_modes(self, modes: set[str]) -> None:
+        self.modes = set(modes)
+        self._memo.clear()
+
+    def listing(self, items: list[Any]) -> list[Any]:
+        """Chaos `duplicate_listing`: every item twice."""
+        return [x for it in items for x in (it, it)] if "duplicate_listing" in self.modes else items
+
+    @property
+    def endless(self) -> bool:
+        return "endless_pagination" in self.modes
 
     def get(self, method: str, path: str, query: dict[str, str], form: dict[str, str]) -> Resource | None:
         if method in ("GET", "HEAD") and path in self.pages:

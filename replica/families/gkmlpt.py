@@ -152,11 +152,14 @@ class GkmlptSite(BaseSite):
         if sid not in (None, "", str(agency.layout["sid"])):
             items = []
         pages = max(1, math.ceil(len(items) / GKMLPT_PAGE_SIZE))
-        if page > pages and agency.layout.get("end404"):
+        if page > pages and agency.layout.get("end404") and not (self.endless and items):
             return Resource(b"<html><body><h1>404 Not Found</h1></body></html>", "text/html", "utf-8", 404, static=False)
-        chunk = items[(page - 1) * GKMLPT_PAGE_SIZE: page * GKMLPT_PAGE_SIZE]
+        if self.endless and items and page > pages:
+            page = 1  # past the real end the same first page comes back
+        chunk = self.listing(items[(page - 1) * GKMLPT_PAGE_SIZE: page * GKMLPT_PAGE_SIZE])
         node = next(n for n in _walk(self.tree(agency)) if n["id"] == cat)
-        data = {"classify": {"id": cat, "name": node["name"], "post_count": len(items)}, "total": len(items),
+        total = 99999 if self.endless and items else len(items)
+        data = {"classify": {"id": cat, "name": node["name"], "post_count": total}, "total": total,
                 "articles": [self._article(r) for r in chunk]}
         body = json.dumps(data, ensure_ascii=False).encode("utf-8")
         return Resource(body, "application/json", "utf-8", static=False)

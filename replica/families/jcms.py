@@ -92,7 +92,11 @@ class JcmsSite(BaseSite):
                 end = start + perpage * GROUP - 1
         except ValueError:
             return Resource(b"", "text/xml", "utf-8", 400, static=False)
-        chunk = self.listed[start - 1:end] if total else []
+        if self.endless and total:
+            total = 99999
+            if start > len(self.listed):
+                start, end = 1, perpage * GROUP
+        chunk = self.listing(self.listed[start - 1:end] if total else [])
         nxt = (f'<a href="./dataproxy.jsp?page={(end // (perpage * GROUP)) + 1}&appid=1&webid={WEBID}&path=/'
                f'&columnid={REPORT_COL}&unitid={UNITID}&webname={WEBNAME}&permissiontype=0"></a>')
         recs = "".join(f"<record><![CDATA[{record(r)}]]></record>" for r in chunk)
@@ -126,14 +130,14 @@ class JcmsSite(BaseSite):
 
     def _column_page(self) -> Page:
         def page() -> Resource:
-            first = self.listed[:PERPAGE * GROUP]
+            first = self.listing(self.listed[:PERPAGE * GROUP])
             recs = "".join(f"<record><![CDATA[{record(r)}]]></record>" for r in first)
             nxt = (f'<a href="/module/jpage/dataproxy.jsp?page=1&appid=1&webid={WEBID}&path=/&columnid={REPORT_COL}'
                    f'&unitid={UNITID}&webname={WEBNAME}&permissiontype=0"></a>')
             param = (f"var param_{UNITID} = {{col:1,appid:1,webid:{WEBID},path:'/',columnid:{REPORT_COL},"
                      f"sourceContentType:1,unitid:{UNITID},webname:'{WEBNAME}',permissiontype:0}};")
             init = (f"$(document).ready(function(){{$('#{UNITID}').jpage({{baseUrl:'{PROXY}',dataStore:dataStore,"
-                    f"perPage:{PERPAGE},totalRecord:{len(self.listed)},openCookies:false,groupSize:{GROUP},"
+                    f"perPage:{PERPAGE},totalRecord:{99999 if self.endless else len(self.listed)},openCookies:false,groupSize:{GROUP},"
                     f"objId:'{UNITID}',ajaxParam:param_{UNITID},showMode:'full',barPosition:'bottom'}});}});")
             text = (self._head("政府信息公开年报", '<meta name="ColumnName" content="政府信息公开年报">')
                     + '<div class="bt-position">您当前的位置：首页 &gt; 政府信息公开 &gt; 政府信息公开年报</div>'

@@ -5,6 +5,7 @@ Static tree: entry page -> unit 公开 pages -> columns (`index.htm`, `index_N.h
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -97,6 +98,13 @@ class TrsSite(BaseSite):
         self.add(entry, self._entry_page(entry, unit_links, agg_path))
         self.add(entry + "index.htm", self._entry_page(entry, unit_links, agg_path))
 
+    def dynamic(self, method: str, path: str, query: dict[str, str], form: dict[str, str]) -> Resource | None:
+        """Chaos `endless_pagination`: any `index_N.htm` of a column answers (with its first page)."""
+        m = re.fullmatch(r"(.*/)index_\d+\.htm", path)
+        if self.endless and method in ("GET", "HEAD") and m and m.group(1) + "index.htm" in self.pages:
+            return self.get(method, m.group(1) + "index.htm", query, form)
+        return None
+
     def _place(self, r: Report, home: str, group: str) -> None:
         rid = doc_id(group, self.site_id, r.key, r.published)
         ym = f"{r.published:%Y%m}"
@@ -170,7 +178,7 @@ class TrsSite(BaseSite):
                    sub_cols: list[tuple[str, str]], alt: bool) -> Page:
         def page() -> Resource:
             lis = []
-            for it in chunk:
+            for it in self.listing(chunk):
                 target = (it.layout["alt_paths"][0] if alt else it.layout["path"])
                 lis.append(f'<li><a href="{rel(path, target)}" title="{esc(it.title)}" target="_blank">'
                            f'{esc(_short(it.title))}</a><span>{it.published:%Y-%m-%d}</span></li>')
@@ -178,7 +186,8 @@ class TrsSite(BaseSite):
             text = (self._head(name) + f'<div class="position">当前位置：<a href="../">政府信息公开</a> &gt; {esc(name)}</div>'
                     f'<div class="list"><ul>{subs}{"".join(lis)}</ul>'
                     '<div class="page" id="page_div"></div>'
-                    f'<script>createPageHTML({count}, {k}, "index", "htm");</script></div>' + self._FOOT)
+                    f'<script>createPageHTML({9999 if self.endless else count}, {k}, "index", "htm");</script></div>'
+                    + self._FOOT)
             return self.html(text, self.now())
         return page
 
