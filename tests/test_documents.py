@@ -2,6 +2,7 @@
 rules, and every rendered format has the structure real portals publish."""
 from __future__ import annotations
 
+import io
 import json
 import random
 import re
@@ -18,7 +19,7 @@ from replica.documents import (
     render_html_body, render_page_gbk, render_xlsx, seed_spec, seed_specs, synthetic_spec,
 )
 from replica.documents.normalize import parse_change, parse_count, parse_money_yuan, parse_wan
-from replica.documents.spec import S3_COLUMNS, S4_KEYS, s3_row_keys
+from replica.documents.spec import S4_KEYS, s3_row_keys
 
 FIX = Path(__file__).parent / "fixtures" / "reports"
 SEED_STEMS = sorted(p.name[:-len(".expected.json")] for p in FIX.glob("0*.expected.json"))
@@ -206,11 +207,11 @@ def test_gbk_page():
 
 def test_docx_has_real_merged_cells_and_figures():
     data = (FIX / "000_432eb86a694dbb63.docx").read_bytes()
-    xml = zipfile.ZipFile(__import__("io").BytesIO(data)).read("word/document.xml").decode()
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
     assert '<w:gridSpan w:val="7"/>' in xml and '<w:gridSpan w:val="10"/>' in xml
     assert xml.count('<w:vMerge w:val="restart"/>') >= 10 and "<w:vMerge/>" in xml
     assert "减少166" in xml and "晋江市应急管理局文件" in xml
-    hy = zipfile.ZipFile(__import__("io").BytesIO((FIX / "004_870b2d41ea6f263b.docx").read_bytes()))
+    hy = zipfile.ZipFile(io.BytesIO((FIX / "004_870b2d41ea6f263b.docx").read_bytes()))
     assert 'HYPERLINK "http://www.haiyan.gov.cn/module/xxgk/javascript: d.o(7);"' in hy.read("word/document.xml").decode()
 
 
