@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import html
 import posixpath
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -79,6 +80,7 @@ class BaseSite:
         self.pages: dict[str, Page] = {}
         self.columns: list[dict[str, Any]] = []  # manifest columns: path, name, agency, kind, ...
         self._memo: OrderedDict[str, Resource] = OrderedDict()
+        self._memo_lock = threading.Lock()
         self.layout()
 
     # ---------------------------------------------------------------- to override
@@ -120,7 +122,8 @@ class BaseSite:
 
     def set_modes(self, modes: set[str]) -> None:
         self.modes = set(modes)
-        self._memo.clear()
+        with self._memo_lock:
+            self._memo.clear()
 
     def listing(self, items: list[Any]) -> list[Any]:
         """Chaos `duplicate_listing`: every item twice."""
@@ -132,14 +135,16 @@ class BaseSite:
 
     def get(self, method: str, path: str, query: dict[str, str], form: dict[str, str]) -> Resource | None:
         if method in ("GET", "HEAD") and path in self.pages:
-            hit = self._memo.get(path)
-            if hit is None:
-                hit = self.pages[path]()
+            with self._memo_lock:  # pages are rendered in executor threads
+                hit = self._memo.get(path)
+                if hit is not None:
+                    self._memo.move_to_end(path)
+                    return hit
+            hit = self.pages[path]()
+            with self._memo_lock:
                 self._memo[path] = hit
                 if len(self._memo) > self.page_cache_size:
                     self._memo.popitem(last=False)
-            else:
-                self._memo.move_to_end(path)
             return hit
         return self.dynamic(method, path, query, form)
 
