@@ -48,17 +48,13 @@ def clean_cell(text: str | None) -> str:
 
 
 def rectangular(grid: Grid) -> Grid:
-    """Pad rows to the same width and drop trailing all-empty columns and rows."""
+    """Pad rows to the same width (every grid cell present) and drop trailing all-empty rows."""
     rows = [list(r) for r in grid]
     while rows and not any(c for c in rows[-1]):
         rows.pop()
     width = max((len(r) for r in rows), default=0)
     for r in rows:
         r.extend([""] * (width - len(r)))
-    while width and all(not r[width - 1] for r in rows):
-        width -= 1
-        for r in rows:
-            r.pop()
     return rows
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from dataclasses import dataclass
 from typing import Callable
 
 from .model import Extracted, ExtractError, Grid, clean_cell, rectangular, render_grid, tidy_text
@@ -11,6 +12,7 @@ from .safety import Deadline
 
 MIN_PAGE_CHARS = 10          # fewer visible characters than this: treat the page as scanned
 MAX_GARBAGE_SHARE = 0.3      # (cid:N), private-use and replacement characters
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")   # pdfminer's spacing of narrow cells
 _CID = re.compile(r"\(cid:\d+\)")
 _GARBAGE = re.compile(r"[\ue000-\uf8ff\ufffd]")
 
@@ -33,7 +35,7 @@ def _inside(obj: dict, boxes: list[tuple]) -> bool:
     return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
 
-Block = tuple[str, object]      # ("text", str) or ("table", Grid)
+Block = tuple               # ("text", str) or ("table", Grid, TableMeta | None)
 OcrPages = Callable[[bytes, list[int], Deadline], dict[int, list[Block]]]
 _PAGE_NUMBER = re.compile(r"^[\s\-—－]*(第\s*)?\d{1,4}(\s*页)?([\s/共]*\d*\s*页?)?[\s\-—－]*$")
 
@@ -44,9 +46,9 @@ def page_blocks(page) -> list[Block]:
     boxes = [t.bbox for t in found]
     items: list[tuple[float, int, Block]] = []
     for t in found:
-        grid = rectangular([[clean_cell(c) for c in row] for row in t.extract()])
+        grid = rectangular([[_CJK_GAP.sub("", clean_cell(c)) for c in row] for row in t.extract()])
         if grid and len(grid) * len(grid[0]) > 1:
-            items.append((t.bbox[1], 1, ("table", grid)))
+            items.append((t.bbox[1], 1, ("table", grid, _meta(t))))
         else:
             boxes.remove(t.bbox)
     rest = page.filter(lambda o: not _inside(o, boxes)) if boxes else page
@@ -62,24 +64,78 @@ def page_blocks(page) -> list[Block]:
     return blocks
 
 
-def _is_fragment(row: list[str], prev: list[str]) -> bool:
-    """A row cut by a page break: its few filled cells are all cells the previous row also fills."""
+@dataclass
+class TableMeta:
+    xs: list[float]                      # column boundaries
+    first: tuple[float, ...]             # left edges of the first row's real (non-merged) cells
+    last: tuple[float, ...]              # same for the last row
+
+
+def _meta(table) -> TableMeta:
+    def lefts(row) -> tuple[float, ...]:
+        return tuple(round(c[0]) for c in row.cells if c is not None)
+    return TableMeta(_column_bounds(table), lefts(table.rows[0]), lefts(table.rows[-1]))
+
+
+def _column_bounds(table) -> list[float]:
+    """x of every column boundary of a pdfplumber table (cells' left edges plus the right edge)."""
+    xs = sorted({round(c[0], 1) for c in table.cells} | {round(table.bbox[2], 1)})
+    merged: list[float] = []
+    for x in xs:
+        if not merged or x - merged[-1] > 1.5:
+            merged.append(x)
+    return merged
+
+
+def _remap(grid: Grid, xs: list[float] | None, target: list[float] | None, width: int) -> Grid | None:
+    """Place a continuation's columns under the previous part's columns (same ruling, fewer
+    boundaries because of merged cells); None when the rulings do not line up."""
+    if len(grid[0]) == width:
+        return grid
+    if not xs or not target or len(xs) != len(grid[0]) + 1:
+        return None
+    index = []
+    for x in xs[:-1]:
+        near = [i for i, tx in enumerate(target[:-1]) if abs(tx - x) <= 2]
+        if not near:
+            return None
+        index.append(near[0])
+    if abs(xs[-1] - target[-1]) > 2:
+        return None
+    out = []
+    for row in grid:
+        new = [""] * width
+        for j, value in zip(index, row):
+            new[j] = value
+        out.append(new)
+    return out
+
+
+def _is_fragment(row: list[str], prev: list[str], same_cells: bool) -> bool:
+    """A row cut by a page break: same cell layout as the previous row, and its few filled cells
+    are cells the previous row fills too."""
     filled = {i for i, c in enumerate(row) if c}
     before = {i for i, c in enumerate(prev) if c}
-    return bool(filled) and filled <= before and len(filled) * 2 <= len(row)
+    return same_cells and bool(filled) and filled <= before and len(filled) * 2 <= len(row)
 
 
 def join_page_tables(pages: list[list[Block]]) -> list[Grid]:
     """Glue a table continued at the top of the next page onto the one ending the previous page
-    (same width); a row split by the page break is re-joined. Mutates and returns the grids kept."""
+    (same column ruling); a row split by the page break is re-joined. Returns all grids kept."""
     for i in range(1, len(pages)):
         prev, cur = pages[i - 1], pages[i]
         if not (prev and cur and prev[-1][0] == "table" and cur[0][0] == "table"):
             continue
         top, cont = prev[-1][1], cur[0][1]
-        if len(top[0]) != len(cont[0]):
+        top_meta = prev[-1][2] if len(prev[-1]) > 2 else None
+        cont_meta = cur[0][2] if len(cur[0]) > 2 else None
+        cont = _remap(cont, cont_meta and cont_meta.xs, top_meta and top_meta.xs, len(top[0]))
+        if cont is None:
             continue
-        if _is_fragment(cont[0], top[-1]):
+        # a row cut in two keeps its cells; cells merged from rows above reappear as boxes
+        same_cells = bool(top_meta and cont_meta) and all(
+            any(abs(x - y) <= 2 for y in cont_meta.first) for x in top_meta.last)
+        if _is_fragment(cont[0], top[-1], same_cells):
             top[-1] = [a + b if b else a for a, b in zip(top[-1], cont[0])]
             cont = cont[1:]
         top.extend(cont)
