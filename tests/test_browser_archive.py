@@ -98,3 +98,13 @@ def test_report_figures_and_original(site):
     page.goto(f"{base}/archive")
     assert page.evaluate("() => localStorage.getItem('pwned')") is None
     assert page.title() != SCRIPT_MARKER
+
+
+def test_dashboards_render_charts(site):
+    base, page, _, _ = site
+    page.goto(f"{base}/")
+    page.click("a[href='/-/dashboards/overview']")
+    page.wait_for_selector("#chart-published svg, #chart-published canvas")
+    page.screenshot(path=str(ARTIFACTS / "archive_dashboards.png"), full_page=True)
+    for chart in ("requests", "outcomes", "published"):
+        assert page.locator(f"#chart-{chart} svg, #chart-{chart} canvas").count() >= 1, chart
