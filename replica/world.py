@@ -212,8 +212,13 @@ EVIDENCED_IDS = {("fuzhou", "sajj", 2022): (datetime(2023, 1, 14, 10, 2), 452236
 # --------------------------------------------------------------------------- generation
 
 
-def _publication(site_id: str, agency: AgencyDef, year: int) -> datetime:
+def _publication(site_id: str, agency: AgencyDef, year: int, late: bool = False) -> datetime:
+    """Jan/Feb (≤2018 also March) of year+1; the last year's reports precede day 1 (2026-02-01)
+    unless `late` (published between day 1 and day 2)."""
     rng = stable_rng("pub", site_id, agency.slug, year)
+    if year == LAST_YEAR:
+        when = (2, rng.randint(2, 7)) if late else (1, rng.randint(5, 28))
+        return datetime(year + 1, *when, rng.randint(8, 17), rng.randint(0, 59))
     month = 1 if rng.random() < 0.8 or year < 2010 else 2
     if year <= 2018 and rng.random() < 0.3:
         month = 3  # before 2019 the deadline was 31 March
@@ -245,8 +250,8 @@ def _title(agency: AgencyDef, year: int) -> str:
     return form.format(a=agency.name, y=year)
 
 
-def _report(site: SiteDef, agency: AgencyDef, year: int, seed: Any | None) -> Report:
-    pub = _publication(site.site_id, agency, year)
+def _report(site: SiteDef, agency: AgencyDef, year: int, seed: Any | None, late: bool = False) -> Report:
+    pub = _publication(site.site_id, agency, year, late)
     if (site.site_id, agency.slug, year) in EVIDENCED_IDS and not site.scaled:
         pub = EVIDENCED_IDS[(site.site_id, agency.slug, year)][0]
     meta: dict[str, str] = dict(getattr(seed, "page_meta", None) or {})
@@ -314,7 +319,7 @@ def build_content(site: SiteDef, day: int) -> SiteContent:
                 continue  # published between day 1 and day 2
             if key == REMOVED and day == 2:
                 continue
-            r = _report(site, agency, year, seed)
+            r = _report(site, agency, year, seed, late)
             if key == CHANGED and day >= 2:
                 r.revision = 2
             elsewhere = agency.layout.get("elsewhere", {})

@@ -334,6 +334,9 @@ def test_day_two_changes():
         for site in before:
             new = set(after[site]) - set(before[site])
             assert new and all(after[site][u]["year"] == 2025 for u in new)
+            # published between day 1 ("now" 2026-02-01) and day 2 (2026-02-08)
+            assert all("2026-02-01" < after[site][u]["published_date"] <= "2026-02-08" for u in new)
+            assert all(r["published_date"] <= "2026-02-01" for r in before[site].values())
         got = fetch(changed["url"], headers={"If-None-Match": old_etag})
         assert got.status == 200 and "更正说明" in got.text() and got.headers["ETag"] != old_etag
         assert after["fuzhou"][changed["url"]]["revision"] == 2
