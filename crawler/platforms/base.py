@@ -332,7 +332,9 @@ class PortalSpider(scrapy.Spider):
         if failure.check(HttpError):
             return  # recorded by the capture middleware with its status
         if failure.check(IgnoreRequest):
-            return  # off-site / robots: recorded where it was decided
+            if "robots.txt" in failure.getErrorMessage():
+                self.session.error(url, "fetch", "robots_disallowed", "forbidden by the portal's robots.txt")
+            return  # off-site requests are recorded where they are dropped
         kind = _failure_kind(failure)
         self.session.error(url, "fetch", kind, f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500])
 
