@@ -35,7 +35,7 @@ from archive.build_headlines import headline
 from archive.build_history import Folded, fold
 from archive.build_schema import CELL_TABLES, SCHEMA_VERSION, ensure_schema
 from archive.build_sync import sync_rows
-from archive.build_text import Outcome, TextResult, Tools, _optional, extract_bytes, parse_report
+from archive.build_text import Outcome, TextResult, Tools, optional, extract_bytes, parse_report
 from archive.home import Home
 from archive.records import iter_records, record_files, short_hash, utcnow
 from archive.store import RawStore
@@ -168,7 +168,7 @@ def build(home: Home, force: bool = False, progress: bool | None = None,
 def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool,
                 progress: bool | None) -> BuildStats:
     ensure_schema(db)
-    folded = fold(iter_records(home), _optional("crawler.sites", "site_info"))
+    folded = fold(iter_records(home), optional("crawler.sites", "site_info"))
     stats = BuildStats(reports=len(folded.reports), parser_version=tools.version)
     rows = {"sites": folded.sites, "captures": folded.captures, "attachments": folded.attachments,
             "crawl_runs": folded.runs, "errors": folded.errors, "report_history": folded.history,

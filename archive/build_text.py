@@ -20,11 +20,11 @@ HINT_KEYS = ("title", "agency", "published_date", "written_date", "index_no", "d
              "site_id", "listed_title", "listed_date")
 
 
-def _optional(module: str, attr: str) -> Any | None:
+def optional(module: str, attr: str) -> Any | None:
     """`module.attr` when that part of the project exists (it may be written later)."""
     try:
         return getattr(importlib.import_module(module), attr, None)
-    except ImportError:
+    except Exception:  # missing, or broken mid-edit: the build goes on without it
         return None
 
 
@@ -37,13 +37,13 @@ class Tools:
 
     @classmethod
     def load(cls) -> "Tools":
-        extract = _optional("archive.extract", "extract")
-        parse_text = _optional("archive.parse", "parse_text")
-        pv = _optional("archive.parse", "PARSER_VERSION") if parse_text else None
-        ev = _optional("archive.extract", "EXTRACT_VERSION") if extract else None
+        extract = optional("archive.extract", "extract")
+        parse_text = optional("archive.parse", "parse_text")
+        pv = optional("archive.parse", "PARSER_VERSION") if parse_text else None
+        ev = optional("archive.extract", "EXTRACT_VERSION") if extract else None
         version = (f"p{pv if pv is not None else 0}" if parse_text else "p-none") + \
                   (f"-e{ev if ev is not None else 0}" if extract else "-e-none")
-        return cls(extract, parse_text, _optional("archive.extract", "convert_with_libreoffice"),
+        return cls(extract, parse_text, optional("archive.extract", "convert_with_libreoffice"),
                    version)
 
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from archive.build import build
-from archive.build_text import Tools
+from archive.build_text import Tools, optional
 from archive.home import Home
 from fixtures.archive.factory import CL_COL, _run, add_run, make_scenario, report_page, text_to_html
 
@@ -46,8 +46,12 @@ def test_tables_hold_every_capture_version(built):
     home, ids, stats = built
     assert stats.reports == 4 and stats.parsed == 4
     assert {r["site_id"] for r in q(home, "select site_id from sites")} == {"changle", "fuzhou"}
-    cols = json.loads(q(home, "select column_urls from sites where site_id = 'changle'")[0][0])
-    assert cols == [CL_COL]
+    changle = q(home, "select * from sites where site_id = 'changle'")[0]
+    assert json.loads(changle["column_urls"]) == [CL_COL]
+    if optional("crawler.sites", "site_info") is not None:  # the crawler's site registry
+        assert (changle["name"], changle["region_code"], changle["county"]) == ("福州市长乐区人民政府", "350112", "长乐区")
+    else:  # until it exists: what the records hold
+        assert (changle["platform"], changle["home_url"]) == ("trs", "http://www.fzcl.gov.cn")
     a_caps = q(home, "select sha256 from captures where report_id = ? and kind = 'detail'", [ids["a"]])
     assert len({c[0] for c in a_caps}) == 2  # the changed page kept both versions
     assert report(home, ids["a"])["versions"] == 2
