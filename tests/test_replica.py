@@ -434,3 +434,28 @@ def test_chaos_hostile_attachments(chaos_srv):
     assert fake.headers["Content-Type"] == "application/pdf" and fake.body.lstrip().startswith(b"<html")
     cd = enc.headers["Content-Disposition"]
     assert cd.startswith("attachment;") and "\n" not in cd and ("../" in cd or "\\" in cd or "%01" in cd or len(cd) > 300)
+
+
+def test_nfcms_list_appears_in_a_real_browser(srv):
+    """The JS-only list is crawlable with Playwright (what the spider must use there)."""
+    import shutil
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("no chromium")
+    m = srv.manifest["chaoyang"]
+    col = next(c for c in m["columns"] if c["kind"] == "nfcms")
+    seen: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page()
+        url = col["url"]
+        for _ in range(col["pages"]):
+            page.goto(url)
+            seen += page.eval_on_selector_all("#list li a", "els => els.map(e => e.href)")
+            nxt = page.query_selector("#list a.next")
+            if nxt is None:
+                break
+            url = nxt.evaluate("e => e.href")
+        browser.close()
+    assert sorted(seen) == sorted(r["url"] for r in m["reports"] if r["listed_by_js"])
