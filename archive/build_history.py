@@ -176,7 +176,6 @@ def _fold_attachments(acc: _Acc) -> None:
     for sha, run in first_sha_run.items():
         if run in out.runs:
             out.runs[run]["new_attachments"] = out.runs[run].get("new_attachments", 0) + 1
-    acc.first_sha_run = first_sha_run  # type: ignore[attr-defined]
 
 
 def _report_row(rid: str, last: dict[str, Any]) -> dict[str, Any]:
