@@ -459,3 +459,19 @@ def test_nfcms_list_appears_in_a_real_browser(srv):
             url = nxt.evaluate("e => e.href")
         browser.close()
     assert sorted(seen) == sorted(r["url"] for r in m["reports"] if r["listed_by_js"])
+
+
+def test_chaos_transport_quirks(chaos_srv):
+    import gzip
+    url = chaos_srv.manifest["fuzhou"]["entry_url"]
+    chaos_srv.set_chaos({"cookie_302"})
+    hop = fetch(url)
+    assert hop.status == 302 and urlsplit(url).path == hop.headers["Location"]
+    assert fetch(url, headers={"Cookie": hop.headers["Set-Cookie"].split(";")[0]}).status == 200
+    chaos_srv.set_chaos({"browser_ua_only"})
+    assert fetch(url, headers={"User-Agent": "python-urllib"}).status == 403
+    assert fetch(url, headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"}).status == 200
+    chaos_srv.set_chaos({"forced_gzip", "utf8_bom"})
+    got = fetch(url, headers={"Accept-Encoding": "identity"})
+    assert got.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(got.body).startswith(b"\xef\xbb\xbf<!DOCTYPE html>")

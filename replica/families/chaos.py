@@ -8,6 +8,7 @@ site, `after()` may rewrite the normal answer.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import io
 import os
@@ -42,6 +43,10 @@ MODES: dict[str, str] = {
     "zero_byte_attachment": "the target attachment has an empty body",
     "html_as_pdf": "the target attachment is an HTML error page sent as application/pdf",
     "hostile_filename": "attachments carry Content-Disposition names with ../, backslashes, control characters, 300 chars",
+    "cookie_302": "requests without the CT6T cookie get 302 to the same URL with Set-Cookie (openresty style)",
+    "browser_ua_only": "requests whose User-Agent lacks 'Mozilla/' get 403",
+    "forced_gzip": "every 200 body is gzip-compressed (Content-Encoding: gzip) whatever Accept-Encoding says",
+    "utf8_bom": "UTF-8 HTML bodies start with a byte-order mark",
 }
 REPORT_TARGETS = ("reset", "timeout", "redirect_loop", "offsite_redirect", "listed_404", "home_instead")
 ATTACHMENT_TARGETS = ("truncated_attachment", "zero_byte_attachment", "html_as_pdf", "encrypted_attachment")
@@ -138,7 +143,13 @@ class Chaos:
             if len(q) > 40:
                 self._blocked[client] = now + 20
                 q.clear()
+        if "browser_ua_only" in m and "Mozilla/" not in request.headers.get("User-Agent", ""):
+            return web.Response(status=403, text="Forbidden")
         if path != "/robots.txt":
+            if "cookie_302" in m and request.cookies.get("CT6T") != _token("ct6t", site.site_id):
+                resp = web.Response(status=302, headers={"Location": request.path_qs})
+                resp.set_cookie("CT6T", _token("ct6t", site.site_id), path="/")
+                return resp
             if "js_challenge_412" in m and request.cookies.get(RUISHU_COOKIE) != _token("rs", site.site_id):
                 return self._ruishu(site)
             if "cookie_521" in m and request.cookies.get(JSL_COOKIE) != _token("jsl", site.site_id):
@@ -217,6 +228,12 @@ class Chaos:
                 int(_token(request.path)[:2], 16) % 4]
             safe = evil.replace("\r", "%0D").replace("\n", "%0A").replace("\x01", "%01")
             headers["Content-Disposition"] = f'attachment; filename="{safe}.{ext}"; filename*=UTF-8\'\'{_pct(evil)}.{ext}'
+        if "utf8_bom" in m and is_html and headers.get("Content-Type", "").endswith("utf-8") and \
+                site.charset == "utf-8" and not body.startswith(b"\xef\xbb\xbf"):
+            body = b"\xef\xbb\xbf" + body
+        if "forced_gzip" in m and body:
+            body = gzip.compress(body, mtime=0)
+            headers["Content-Encoding"] = "gzip"
         headers.pop("Content-Length", None)
         if body is not response.body or headers != dict(response.headers):
             if "ETag" in headers and body is not response.body:
