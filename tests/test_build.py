@@ -241,3 +241,35 @@ def test_real_parser_figures(built):
     new = q(home, "select value from application_counts where report_id = ? and row_key = 'new' "
                   "and applicant = 'total'", [ids["a"]])
     assert [r[0] for r in new] == [0]  # 本年新收: 0 in every column of the 长乐 seed
+
+
+@needs_extract
+def test_doc_attachments_are_converted_in_one_batch(tmp_path):
+    from fixtures.archive.factory import FUZHOU, FZ_COL, docx_bytes, seed_text
+    home = Home.from_env(tmp_path)
+    r = _run(home, "fuzhou", 1, 1)
+    r.start(FUZHOU)
+    for i in range(2):
+        url = f"{FZ_COL}2021/t{i}.htm"
+        rep = r.report(url, report_page("年报", "<p>详见附件</p>", {}), FZ_COL, f"第{i}局2020年政府信息公开工作年度报告",
+                       f"第{i}局", f"IDX-{i}", "2021-01-20",
+                       attachments=[{"url": url + ".doc", "filename": f"{i}.doc", "link_text": "附件"}])
+        r.attachment(rep["report_id"], url + ".doc", docx_bytes(seed_text("004") + f"\n第{i}局"), "doc",
+                     f"{i}.doc", "application/msword")
+    r.end()
+    calls = []
+
+    def fake_convert(paths, target="docx", outdir=None):
+        calls.append(list(paths))
+        out = {}
+        for n, p in enumerate(paths):  # the "old" files are DOCX bytes already: copy them
+            dst = Path(outdir) / f"{n}.docx"
+            shutil.copyfile(p, dst)
+            out[p] = str(dst)
+        return out
+
+    stats = build(home, progress=False, tools=replace(TOOLS, convert_batch=fake_convert))
+    assert stats.parsed == 2 and len(calls) == 1 and len(calls[0]) == 2
+    rows = q(home, "select text_method, text from attachments order by url")
+    assert [r["text_method"] for r in rows] == ["doc_converted", "doc_converted"]
+    assert "第1局" in rows[1]["text"]
