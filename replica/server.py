@@ -56,17 +56,29 @@ def not_modified(request: web.Request, etag: str, last_modified: str | None) -> 
     return False
 
 
+def chaos_set(chaos: Iterable[str] | str | bool | None) -> set[str]:
+    """None/False: none; True or "all": every mode; "a,b": those; an iterable of names."""
+    from replica.families.chaos import MODES
+    if chaos is True or chaos == "all":
+        return set(MODES)
+    if not chaos:
+        return set()
+    if isinstance(chaos, str):
+        return {m.strip() for m in chaos.split(",") if m.strip()}
+    return set(chaos)
+
+
 class ReplicaServer:
     """Replica portals on 127.0.0.1: `start()`, `base_urls`, `manifest`, `set_day`, `set_chaos`, `stop()`."""
 
-    def __init__(self, day: int = 1, scale: int = 0, chaos: Iterable[str] | None = None,
+    def __init__(self, day: int = 1, scale: int = 0, chaos: Iterable[str] | str | bool | None = None,
                  host: str = "127.0.0.1", port: int = 0) -> None:
         self.day = day
         self.scale = scale
         self.host = host
         self.base_port = port  # 0: ephemeral ports; else site i listens on port + i
         self.site_defs = all_sites(scale)
-        self.chaos = Chaos(set(chaos or ()))
+        self.chaos = Chaos(chaos_set(chaos))
         self.base_urls: dict[str, str] = {}
         self._sites: dict[str, BaseSite] = {}
         self._manifest: dict[str, Any] | None = None
@@ -156,8 +168,8 @@ class ReplicaServer:
         self.day = day
         self._rebuild()
 
-    def set_chaos(self, modes: Iterable[str] | None) -> None:
-        self.chaos.set_modes(set(modes or ()))
+    def set_chaos(self, modes: Iterable[str] | str | bool | None) -> None:
+        self.chaos.set_modes(chaos_set(modes))
         with self._lock:
             for site in self._sites.values():
                 site.set_modes(self.chaos.modes)
