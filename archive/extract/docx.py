@@ -81,23 +81,71 @@ def _cells(tr):
                 yield from (c for c in content if c.tag == _q("tc"))
 
 
+SLIVER_TWIPS = 60      # narrower grid columns (~1 mm) are conversion artifacts, not columns
+
+
 def table_grid(tbl) -> Grid:
-    """gridBefore/gridAfter pad, gridSpan repeats "" to the right, vMerge continue -> ""."""
+    """gridBefore pads, gridSpan repeats "" to the right, vMerge continue -> "".
+
+    Sliver grid columns (LibreOffice's DOC import adds 1-twip columns where borders do not line
+    up) are dropped; text of a cell starting in one moves to the cell's next grid column."""
     grid: Grid = []
+    owner: list[list[int]] = []          # grid column where the covering cell starts
     for tr in tbl.iterfind(_q("tr")):
         row: list[str] = []
+        own: list[int] = []
         trpr = tr.find(_q("trPr"))
         if trpr is not None:
-            row.extend([""] * (_int_attr(trpr.find(_q("gridBefore")), 0)))
+            before = _int_attr(trpr.find(_q("gridBefore")), 0)
+            row.extend([""] * before)
+            own.extend(range(before))
         for tc in _cells(tr):
             tcpr = tc.find(_q("tcPr"))
-            span = _int_attr(tcpr.find(_q("gridSpan")) if tcpr is not None else None)
+            span = min(_int_attr(tcpr.find(_q("gridSpan")) if tcpr is not None else None), 1000)
             vmerge = tcpr.find(_q("vMerge")) if tcpr is not None else None
             continued = vmerge is not None and vmerge.get(_q("val"), "continue") == "continue"
+            own.extend([len(row)] * span)
             row.append("" if continued else _cell_plain(tc))
-            row.extend([""] * (min(span, 1000) - 1))
+            row.extend([""] * (span - 1))
         grid.append(row)
-    return rectangular(grid)
+        owner.append(own)
+    grid = rectangular(grid)
+    for c in reversed(_slivers(tbl)):
+        grid = _drop_column(grid, owner, c)
+    return grid
+
+
+def _slivers(tbl) -> list[int]:
+    widths = []
+    tblgrid = tbl.find(_q("tblGrid"))
+    if tblgrid is not None:
+        for col in tblgrid.iterfind(_q("gridCol")):
+            try:
+                widths.append(int(float(col.get(_q("w"), "1000"))))
+            except ValueError:
+                widths.append(1000)
+    return [i for i, w in enumerate(widths) if w < SLIVER_TWIPS]
+
+
+def _drop_column(grid: Grid, owner: list[list[int]], c: int) -> Grid:
+    if not grid or c >= len(grid[0]) or len(grid[0]) < 2:
+        return grid
+    moves = []
+    for r, row in enumerate(grid):
+        if not row[c]:
+            continue
+        spans_on = c + 1 < len(row) and c + 1 < len(owner[r]) and owner[r][c + 1] == c
+        if not spans_on:
+            return grid                  # a real cell lives here: keep the column
+        moves.append(r)
+    out = []
+    for r, row in enumerate(grid):
+        row = list(row)
+        if r in moves:
+            row[c + 1] = row[c]
+        del row[c]
+        out.append(row)
+    return out
 
 
 def body_blocks(body, deadline: Deadline | None = None) -> tuple[str, list[Grid]]:

@@ -100,7 +100,7 @@ def _convert_chunk(paths: list[str], target: str, timeout: float, outdir: str) -
 
 def antiword_text(path: str, timeout: float) -> str | None:
     try:
-        proc = run_tool([ANTIWORD, "-w", "0", "-m", "UTF-8.txt", path], timeout=timeout, memory=512 * 2**20)
+        proc = run_tool([ANTIWORD, "-w", "1000", "-m", "UTF-8.txt", path], timeout=timeout, memory=512 * 2**20)
     except ExtractError:
         return None
     if proc.returncode != 0:
@@ -158,7 +158,7 @@ def _from_antiword(text: str) -> tuple[str, list[Grid]]:
                 lines.extend(["", render_grid(next(it)), ""])
             continue
         in_table = False
-        lines.append(line)
+        lines.append(line.strip())
     return tidy_text("\n".join(lines)), tables
 
 
@@ -182,8 +182,11 @@ def extract_converted(data: bytes, fmt: str, deadline: Deadline) -> Extracted:
             with open(converted[src], "rb") as fh:
                 ex = extract_docx(fh.read(), deadline, fmt=fmt)
             ex.method, ex.warnings = method, warnings + ex.warnings
-            if aw is not None:
-                ex.warnings.extend(cross_check(antiword_tables(aw), ex.tables))
+            lost = cross_check(antiword_tables(aw), ex.tables) if aw is not None else []
+            if lost:   # LibreOffice flattened tables that antiword still reads as tables
+                text, tables = _from_antiword(aw)
+                return Extracted(text=text, tables=tables, method=method, pages=None,
+                                 warnings=ex.warnings + lost + ["antiword text used"], format=fmt)
             return ex
         if aw and aw.strip():
             text, tables = _from_antiword(aw)
