@@ -12,8 +12,9 @@ import random
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cached_property
 from typing import Any
+
+from replica.documents.spec import template_for_year
 
 YEARS = range(2008, 2026)
 LAST_YEAR = 2025
@@ -272,8 +273,6 @@ def _report(site: SiteDef, agency: AgencyDef, year: int, seed: Any | None, late:
         doc_no = f"{agency.doc_prefix}〔{pub.year}〕{rng.randint(1, 30)}号"
     seq = rng.randint(1, 40)
     index_no = meta.get("索引号") or _index_no(site, agency, year, pub, seq)
-    from replica.documents.spec import template_for_year  # light module, always present
-
     title = clean_title(seed.title) if seed is not None else _title(agency, year)
     return Report(
         site_id=site.site_id, agency=agency, year=year, title=title, published=pub, written=written,

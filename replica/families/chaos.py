@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from replica.families.base import BaseSite, Resource, esc
+from replica.families.base import BaseSite, Resource
 
 MODES: dict[str, str] = {
     "http_500_burst": "every path answers 503, 502, 500 on its first three requests, then normally",
@@ -271,6 +271,3 @@ def _is_detail(path: str) -> bool:
 def _pct(text: str) -> str:
     from urllib.parse import quote
     return quote(text, safe="")
-
-
-__all__ = ["Chaos", "MODES", "esc"]
