@@ -213,8 +213,8 @@ class TrsSite(BaseSite):
             meta = [r.index_no, r.topic, r.agency.name, r.written.isoformat(), r.title, r.doc_no,
                     r.published.date().isoformat(), r.validity]
             names = r.layout["att_names"]
-            anchors = [f'<a href="./{p}" title="{esc(n)}" appendix="true">{esc(n)}</a>'
-                       for p, n, a in zip(r.layout["p0"], names, r.attachments)]
+            anchors = [f'<a href="./{p}" title="{esc(n)}" {self._att_attrs(r, p, n)}>{esc(n)}</a>'
+                       for p, n in zip(r.layout["p0"], names)]
             plain = "".join(f"<li>{a}</li>" for a, att in zip(anchors, r.attachments) if not att.js_only)
             js = "|".join(a for a, att in zip(anchors, r.attachments) if att.js_only)
             att_html = ""
@@ -244,6 +244,15 @@ class TrsSite(BaseSite):
                     '</div>' + self._FOOT)
             return self.html(text, self.report_modified(r))
         return page
+
+    def _att_attrs(self, r: Report, p0: str, name: str) -> str:
+        """Attribute variants seen on TRS attachment anchors (guide §7), one style per site."""
+        style = {"fuzhou": "oldsrc", "jinjiang": "download"}.get(self.site_id, "appendix")
+        if style == "oldsrc":
+            return f'OLDSRC="/protect/P0{r.published:%Y%m}/P0{r.published:%Y%m%d}/{p0}" appendix="true"'
+        if style == "download":
+            return f'download="{esc(name)}" needdownload="true"'
+        return 'appendix="true"'
 
     def _doc_page(self, d: Doc) -> Page:
         def page() -> Resource:
