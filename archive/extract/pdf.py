@@ -1,4 +1,7 @@
-"""PDF with a text layer (pdfplumber): page text with tables in reading order; bad pages go to OCR."""
+"""PDF with a text layer: page text with tables in reading order; pages without usable text go to OCR.
+
+Pages are read with PDFium (pdfium.py) and pdfplumber's table algorithm; pdfplumber/pdfminer
+(page_blocks here) is the fallback for files PDFium will not open."""
 from __future__ import annotations
 
 import io
@@ -171,47 +174,83 @@ def has_eof(data: bytes) -> bool:
     return b"%%EOF" in data[-2048:]
 
 
+_OBJECT_DATA = re.compile(rb"\d+\s+\d+\s+obj\b|\bendobj\b|\bstream\b")
+
+
+def looks_truncated(data: bytes) -> bool:
+    """No %%EOF, or object data after the last one (a download cut short mid-update)."""
+    end = data.rfind(b"%%EOF")
+    return end < 0 or bool(_OBJECT_DATA.search(data[end + 5:]))
+
+
 def extract_pdf(data: bytes, deadline: Deadline, ocr_pages: OcrPages | None = None) -> Extracted:
+    if looks_truncated(data):
+        raise ExtractError("truncated", "pdf ends before its %%EOF")
     warnings: list[str] = []
-    if not has_eof(data):
-        warnings.append("truncated: no %%EOF")
-    pdf = _open(data)
-    pages: dict[int, list[Block]] = {}
-    scanned: list[int] = []
     try:
-        npages = len(pdf.pages)
-        if npages == 0:
-            raise ExtractError("truncated" if not has_eof(data) else "corrupt", "pdf has no pages")
-        for i, page in enumerate(pdf.pages):
-            deadline.check("pdf")
-            try:
-                blocks = page_blocks(page)
-            except ExtractError:
-                raise
-            except Exception as exc:  # a broken page must not lose the others
-                warnings.append(f"page {i + 1}: {type(exc).__name__}")
-                blocks = []
-            if page_is_garbage(" ".join(_block_text(b) for b in blocks)):
-                scanned.append(i)
-            pages[i] = blocks
-            page.close()
-    finally:
-        pdf.close()
+        pages = _read_pdfium(data, deadline, warnings)
+    except ExtractError as exc:
+        if exc.kind in ("encrypted", "timeout"):
+            raise
+        warnings.append(f"pdfium: {exc.message}; pdfminer used")
+        pages = _read_pdfminer(data, deadline, warnings)
+    npages = len(pages)
+    scanned = [i for i, blocks in enumerate(pages) if page_is_garbage(" ".join(_block_text(b) for b in blocks))]
     method = "pdf_text"
     if scanned and ocr_pages is not None:
-        pages.update(ocr_pages(data, scanned, deadline))
+        for i, blocks in ocr_pages(data, scanned, deadline).items():
+            pages[i] = blocks
         if len(scanned) == npages:
             method = "ocr"
         else:
             warnings.append("ocr_pages:" + ",".join(str(i + 1) for i in scanned))
     elif scanned:
         warnings.append("no_text_layer_pages:" + ",".join(str(i + 1) for i in scanned))
-    ordered = [pages[i] for i in range(npages)]
-    tables = join_page_tables(ordered)
-    text = tidy_text("\n\n".join(render_blocks(b) for b in ordered))
+    tables = join_page_tables(pages)
+    text = tidy_text("\n\n".join(render_blocks(b) for b in pages))
     if not text.strip():
-        raise ExtractError("truncated" if not has_eof(data) else "empty", "pdf has no text")
+        raise ExtractError("empty", "pdf has no text")
     return Extracted(text=text, tables=tables, method=method, pages=npages, warnings=warnings, format="pdf")
+
+
+def _read_pdfium(data: bytes, deadline: Deadline, warnings: list[str]) -> list[list[Block]]:
+    from . import pdfium
+    doc = pdfium.open_document(data)
+    try:
+        if len(doc) == 0:
+            raise ExtractError("corrupt", "pdf has no pages")
+        pages = []
+        for i in range(len(doc)):
+            deadline.check("pdf")
+            page = doc[i]
+            try:
+                pages.append(pdfium.page_blocks(page, _meta))
+            finally:
+                page.close()
+        return pages
+    finally:
+        doc.close()
+
+
+def _read_pdfminer(data: bytes, deadline: Deadline, warnings: list[str]) -> list[list[Block]]:
+    pdf = _open(data)
+    pages = []
+    try:
+        if len(pdf.pages) == 0:
+            raise ExtractError("corrupt", "pdf has no pages")
+        for i, page in enumerate(pdf.pages):
+            deadline.check("pdf")
+            try:
+                pages.append(page_blocks(page))
+            except ExtractError:
+                raise
+            except Exception as exc:  # a broken page must not lose the others
+                warnings.append(f"page {i + 1}: {type(exc).__name__}")
+                pages.append([])
+            page.close()
+    finally:
+        pdf.close()
+    return pages
 
 
 def _block_text(block: Block) -> str:
