@@ -41,21 +41,26 @@ def open_document(data: bytes) -> pdfium.PdfDocument:
 def page_chars(page, height: float) -> list[dict]:
     tp = page.get_textpage()
     try:
-        chars = []
+        n = tp.count_chars()
+        text = tp.get_text_range(0, n)
+        if len(text) != n:               # surrogate pairs shift indices: ask per character
+            text = "".join(chr(raw.FPDFText_GetUnicode(tp.raw, i)) for i in range(n))
         rect = raw.FS_RECTF()
-        for i in range(tp.count_chars()):
-            if raw.FPDFText_IsGenerated(tp.raw, i) == 1:
+        ref = ctypes.byref(rect)
+        loose_box, generated, handle = raw.FPDFText_GetLooseCharBox, raw.FPDFText_IsGenerated, tp.raw
+        chars = []
+        for i, ch in enumerate(text):
+            if ch in "\r\n\x00" or "\ud800" <= ch <= "\udfff":
                 continue
-            code = raw.FPDFText_GetUnicode(tp.raw, i)
-            if code in (0, 10, 13) or 0xD800 <= code <= 0xDFFF:
+            if ch == " " and generated(handle, i) == 1:
                 continue
             # loose boxes (font ascent/descent) keep a line's glyphs, punctuation included, aligned
-            if not raw.FPDFText_GetLooseCharBox(tp.raw, i, ctypes.byref(rect)):
+            if not loose_box(handle, i, ref):
                 continue
             x0, x1, y0, y1 = rect.left, rect.right, rect.bottom, rect.top
-            if x1 - x0 <= 0 and chr(code) != " ":
+            if x1 <= x0 and ch != " ":
                 continue
-            chars.append({"text": chr(code), "x0": x0, "x1": x1, "top": height - y1, "bottom": height - y0,
+            chars.append({"text": ch, "x0": x0, "x1": x1, "top": height - y1, "bottom": height - y0,
                           "doctop": height - y1, "upright": True, "width": x1 - x0, "height": y1 - y0})
         return chars
     finally:
@@ -99,8 +104,11 @@ def _tables(edges: list[dict], chars: list[dict], bbox: tuple) -> list:
                             pt.DEFAULT_JOIN_TOLERANCE, pt.DEFAULT_JOIN_TOLERANCE)
     merged = [e for e in merged if (e["width"] if e["orientation"] == "h" else e["height"]) >= 3]
     cells = pt.intersections_to_cells(pt.edges_to_intersections(merged, 3, 3))
-    fake = _CharPage(chars, bbox)
-    return [pt.Table(fake, group) for group in pt.cells_to_tables(cells)]
+    tables = [pt.Table(_CharPage([], bbox), group) for group in pt.cells_to_tables(cells)]
+    for t in tables:     # Table.extract scans its page's chars once per row: give it only its own
+        box = [t.bbox]   # (a property computed from all cells on every access)
+        t.page = _CharPage([c for c in chars if _inside(c, box)], bbox)
+    return tables
 
 
 def _inside(ch: dict, boxes: list[tuple]) -> bool:
@@ -118,8 +126,9 @@ def page_blocks(page, meta_of) -> list[tuple]:
     for t in tables:
         grid = rectangular([[_CJK_GAP.sub("", clean_cell(c)) for c in row] for row in t.extract()])
         if grid and len(grid) * len(grid[0]) > 1:
-            boxes.append(t.bbox)
-            items.append((t.bbox[1], 1, ("table", grid, meta_of(t))))
+            box = t.bbox
+            boxes.append(box)
+            items.append((box[1], 1, ("table", grid, meta_of(t))))
     free = [c for c in chars if not _inside(c, boxes)] if boxes else chars
     # prose between tables: cut the free characters at the tables' tops
     cuts = sorted(b[1] for b in boxes) + [float("inf")]
