@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--delay", type=float, help="seconds between requests to one portal (default 1.0)")
     parser.add_argument("--full", action="store_true", help="ignore earlier captures (no conditional requests)")
     parser.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="extra Scrapy setting")
+    from crawler import distributed  # --distributed, --seed, --worker: docs/scaling.md
+
+    distributed.add_arguments(parser)
 
 
 def jobs_for(sites: list[str], base_urls: dict[str, str], run_batch: str, full: bool) -> list[CrawlJob]:
@@ -122,6 +125,10 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "distributed", False) or os.environ.get("XXGK_DISTRIBUTED", "0") not in ("", "0"):
+        from crawler import distributed
+
+        return distributed.run(args, settings_from_args(args))
     base_urls = parse_mapping(args.base_url, "--base-url")
     jobs = jobs_for(args.sites, base_urls, new_run_id(), args.full)
     results = run_jobs(jobs, settings_from_args(args))

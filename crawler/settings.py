@@ -81,3 +81,18 @@ LOG_LEVEL = os.environ.get("XXGK_LOG_LEVEL", "INFO")
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 TELNETCONSOLE_ENABLED = False
+
+# ---- Distributed crawling (crawler/distributed*.py, docs/scaling.md) -----------------------
+# Unused unless `xxgk crawl --distributed` (or XXGK_DISTRIBUTED=1); then Redis is required.
+REDIS_URL = os.environ.get("REDIS_URL") or None      # e.g. redis://10.0.0.5:6379/0
+XXGK_REDIS_PREFIX = os.environ.get("XXGK_REDIS_PREFIX", "xxgk")
+XXGK_CRAWL_ID = os.environ.get("XXGK_CRAWL_ID") or None  # default: the crawl the last --seed started
+SCHEDULER_SERIALIZER = "scrapy_redis.picklecompat"
+XXGK_LEASE_SECONDS = float(os.environ.get("XXGK_LEASE_SECONDS", "60"))  # a dead worker's requests return after this
+XXGK_LEASE_MAX_REQUEUES = 3                          # then the request goes to the dead list
+# Per-host limits across all workers together (defaults: DOWNLOAD_DELAY, CONCURRENT_REQUESTS_PER_DOMAIN).
+XXGK_HOST_INTERVAL = os.environ.get("XXGK_HOST_INTERVAL") or None
+XXGK_HOST_CONCURRENCY = int(os.environ.get("XXGK_HOST_CONCURRENCY", "0")) or None
+XXGK_WORKER_MAX_SITES = int(os.environ.get("XXGK_WORKER_MAX_SITES", "64"))  # site crawlers per worker
+XXGK_SITE_IDLE_GRACE = 5.0
+XXGK_WORKER_POLL = 1.0
