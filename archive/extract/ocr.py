@@ -36,6 +36,14 @@ class TableGrid:
     cells: list[tuple[int, int, tuple[int, int, int, int]]]   # (row, col, (x0, y0, x1, y1))
     nrows: int
     ncols: int
+    xs: list[int] = field(default_factory=list)                # column boundaries (pixels)
+
+    def meta(self, dpi: int = DPI):
+        """Column ruling and first/last-row cells in points, for joining tables across pages."""
+        from .pdf import TableMeta
+        pt = 72 / dpi
+        lefts = lambda row: tuple(round(b[0] * pt) for r, c, b in self.cells if r == row)  # noqa: E731
+        return TableMeta([x * pt for x in self.xs], lefts(0), lefts(self.nrows - 1))
 
 
 @dataclass
@@ -135,7 +143,8 @@ def _grid_in(horiz: np.ndarray, vert: np.ndarray, ox: int, oy: int) -> TableGrid
         r0, c0 = min(m[0] for m in members), min(m[1] for m in members)
         r1, c1 = max(m[0] for m in members), max(m[1] for m in members)
         cells.append((r0, c0, (ox + xs[c0], oy + ys[r0], ox + xs[c1 + 1], oy + ys[r1 + 1])))
-    return TableGrid(top=oy + ys[0], bottom=oy + ys[-1], cells=cells, nrows=nrows, ncols=ncols)
+    return TableGrid(top=oy + ys[0], bottom=oy + ys[-1], cells=cells, nrows=nrows, ncols=ncols,
+                     xs=[ox + x for x in xs])
 
 
 def layout(gray: np.ndarray) -> PageLayout:
@@ -327,7 +336,7 @@ def _assemble(plan: _PagePlan) -> list[tuple[str, object]]:
                 grid[r][c] = clean_cell(job.text)
         grid = rectangular(grid)
         if grid:
-            items.append((t.top, ("table", grid)))
+            items.append((t.top, ("table", grid, t.meta())))
     items.sort(key=lambda it: it[0])
     return [b for _, b in items]
 
