@@ -114,7 +114,8 @@ LATEST_RUN = ("c.run_id = (select c2.run_id from crawl_runs c2 where c2.site_id 
 
 def view_sql(max_error_rate: float = DEFAULT_MAX_ERROR_RATE) -> str:
     """`crawl_health`: the latest run of every site with its verdict and reasons."""
-    return f"create view {VIEW_NAME} as {health_sql(LATEST_RUN, max_error_rate).strip()}"
+    # upper case as SQLite stores it in sqlite_master, so an installed view compares equal
+    return f"CREATE VIEW {VIEW_NAME} AS {health_sql(LATEST_RUN, max_error_rate).strip()}"
 
 
 def evaluate(db_path: Path, run_ids: Iterable[str] | None = None,

@@ -78,6 +78,21 @@ class RunLock:
         self.release()
 
 
+def is_held(path: Path) -> bool:
+    """Does a live process hold the lock? (a probe: takes nothing, changes nothing)"""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing drops the probe's shared lock
+    return False
+
+
 def _read_info(fd: int) -> dict[str, Any]:
     raw = os.pread(fd, 4096, 0)
     if not raw.strip():
