@@ -175,3 +175,11 @@ def test_run_recorded_ok(crawl: dict[str, Any], site: str) -> None:
     end = recs["run_end"][0]
     assert end["status"] in ("ok", "degraded")
     assert end["stats"]["reports"] > 0
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_clean_portal_gives_no_errors(crawl: dict[str, Any], site: str) -> None:
+    """Nothing is wrong with the day-1 replica, so nothing may be recorded as wrong."""
+    _, recs = site_view(crawl, site)
+    assert recs["error"] == []
+    assert recs["run_end"][0]["status"] == "ok"

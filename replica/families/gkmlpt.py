@@ -70,7 +70,7 @@ class GkmlptSite(BaseSite):
             self.columns.append({"path": NFCMS_COLUMN, "name": NFCMS_NAME, "agency": None, "kind": "nfcms",
                                  "listed_by_js": True, "pages": len(pages), "list_broken": False})
         self.add("/cy/zwgk/zfxxgkzn/", self._simple("政府信息公开指南", "潮阳区人民政府信息公开指南。"))
-        self.add("/cy/gkmlpt/index", self._simple("政府信息公开目录", "区政府信息公开目录。"))
+        self.add("/cy/gkmlpt/index", self._district_index())
         self.add(self.entry_path, self._entry_page(bool(nfcms)))
         self.add(self.entry_path + "index.html", self._entry_page(bool(nfcms)))
 
@@ -182,6 +182,21 @@ class GkmlptSite(BaseSite):
                     '<li><a href="/cy/zwgk/zfxxgkzn/">政府信息公开指南</a></li>'
                     f'{nf}<li><a href="/cy/gkmlpt/index">区政府信息公开目录</a></li></ul>'
                     f'<h3>部门信息公开</h3><ul class="bmxxgk">{units}</ul></div></body></html>')
+            return self.html(text, self.now())
+        return page
+
+    def _district_index(self) -> Page:
+        """The district government's own 公开目录: a real gkmlpt shell whose TREE has no 年报 leaf
+        (the district's reports sit in the NFCMS column), so a spider finds nothing to list here."""
+        tree = [{"id": 1001, "name": "机构职能", "post_count": 0, "children": []},
+                {"id": 1010, "name": "政策文件", "post_count": 0, "children": [
+                    {"id": 1011, "name": "规范性文件", "post_count": 0, "children": []}]},
+                {"id": 1099, "name": "领导信息", "jump_url": "/cy/zwgk/ldxx/"}]
+
+        def page() -> Resource:
+            text = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>政府信息公开</title></head>'
+                    "<body><div id=\"app\"></div><script>\nwindow._CONFIG = {\n  SID: '754001',\n  TREE: "
+                    f"{json.dumps(tree, ensure_ascii=False)} ,\n  SERVICE_AREA_ID: '1'\n}};\n</script></body></html>")
             return self.html(text, self.now())
         return page
 
