@@ -23,16 +23,9 @@ def report_docx() -> bytes:
 
 
 @pytest.fixture(scope="session")
-def converted(report_docx, tmp_path_factory) -> dict[str, bytes]:
-    """The sample report as PDF and as DOC (LibreOffice, one batched call per target)."""
-    tmp = tmp_path_factory.mktemp("lo")
-    src = tmp / "report.docx"
-    src.write_bytes(report_docx)
-    out = {}
-    for target in ("pdf", "doc"):
-        got = convert_with_libreoffice([str(src)], target, outdir=str(tmp / target))
-        out[target] = open(got[str(src)], "rb").read()
-    return out
+def converted(report_docx) -> dict[str, bytes]:
+    """The sample report as PDF and as DOC (LibreOffice; cached across test modules)."""
+    return {target: mb.libreoffice(report_docx, "docx", target) for target in ("pdf", "doc")}
 
 
 def assert_report(ex: Extracted) -> None:
