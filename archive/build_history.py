@@ -11,7 +11,9 @@ History rules (spec/archive.md, reports):
 - it is *gone* after a later run that finished `ok` and listed the report's column without
   it, or on a 404/410 (error record `http_404`/`http_410` or capture status) for its URL;
 - walking the events in time order gives first_seen, last_seen, removed_at (cleared when it
-  comes back: a `returned` event is recorded), and `changed` events for each new sha256.
+  comes back: a `returned` event is recorded), and a `changed` event whenever one of its URLs
+  serves a new sha256 (the same report listed at two URLs with different page chrome is two
+  URLs, not a change).
 """
 from __future__ import annotations
 
@@ -234,7 +236,7 @@ def _fold_reports(acc: _Acc) -> None:
 def _walk(rid: str, site: str, events, out: Folded) -> dict[str, Any]:
     """Replay seen/gone events; emit report_history rows and the history columns."""
     first = last_seen = last_changed = removed = None
-    sha = None
+    sha_of_url: dict[str, str | None] = {}  # one report may be published at several URLs
     present = False
 
     def emit(at: str, run: str, event: str, rec: dict[str, Any] | None = None) -> None:
@@ -262,10 +264,14 @@ def _walk(rid: str, site: str, events, out: Folded) -> dict[str, Any]:
             removed = None
         present = True
         last_seen = max(last_seen or at, at)
-        if rec is not None and rec.get("sha256") != sha:
-            if sha is not None:
+        if rec is not None:
+            url, sha = rec.get("url") or "", rec.get("sha256")
+            if url not in sha_of_url:
+                last_changed = last_changed or at
+            elif sha_of_url[url] != sha:
                 emit(at, run, "changed", rec)
-            sha, last_changed = rec.get("sha256"), at
+                last_changed = at
+            sha_of_url[url] = sha
     return {"first_seen": first, "last_seen": last_seen, "last_changed": last_changed,
             "removed_at": removed}
 

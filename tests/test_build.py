@@ -273,3 +273,22 @@ def test_doc_attachments_are_converted_in_one_batch(tmp_path):
     rows = q(home, "select text_method, text from attachments order by url")
     assert [r["text_method"] for r in rows] == ["doc_converted", "doc_converted"]
     assert "第1局" in rows[1]["text"]
+
+
+def test_same_report_at_two_urls_is_not_a_change(tmp_path):
+    """A city column and a department column both list one report (same 索引号)."""
+    from fixtures.archive.factory import FUZHOU, FZ_COL
+    home = Home.from_env(tmp_path)
+    city, dept = FZ_COL + "2025/t1.htm", FUZHOU + "/zgfzzt/ndbg/2025/t1.htm"
+    title = "福州市防震减灾中心2024年政府信息公开工作年度报告"
+    for n, day, body in ((1, 1, "正文"), (2, 2, "正文"), (3, 3, "正文（修订）")):
+        r = _run(home, "fuzhou", n, day)
+        r.start(FUZHOU)
+        for url, chrome in ((city, "市政府门户"), (dept, "部门网站")):
+            rid = r.report(url, report_page(title, f"<p>{chrome}</p><p>{body}</p>", {}), FZ_COL, title,
+                           "福州市防震减灾中心", "FZ00517-0320-2025-00033", "2025-01-14")["report_id"]
+        r.end()
+        build(home, progress=False)
+        events = [e[0] for e in q(home, "select event from report_history where report_id = ? order by at", [rid])]
+        assert events == (["first_seen"] if n < 3 else ["first_seen", "changed", "changed"]), n
+    assert report(home, rid)["versions"] == 4 and report(home, rid)["last_changed"].startswith("2024-03-03")
