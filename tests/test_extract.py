@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "bad"))
 import make_bad as mb  # noqa: E402
 
-from archive.extract import (ExtractError, Extracted, convert_with_libreoffice, extract,  # noqa: E402
+from archive.extract import (Extracted, convert_with_libreoffice, extract,  # noqa: E402
                              html_body_text, sniff_format)
 
 S2 = mb.grid_of(mb.SECTION2)
