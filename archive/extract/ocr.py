@@ -310,17 +310,23 @@ def _digit_pass(jobs: _Jobs, plans: list[_PagePlan], deadline: Deadline) -> None
     rows = [row for plan in plans for _, cells in plan.tables for row in _digit_candidates(cells).values()]
     if not rows:
         return
+    config = ("tessedit_char_whitelist=0123456789-.",)
     row_jobs = [jobs.add(_stitch([j.crop for j in row]), 7, trim=False) for row in rows]
-    cell_jobs = [[jobs.add(_stitch([j.crop]), 7, trim=False) for j in row] for row in rows]
-    jobs.run(row_jobs + [j for cj in cell_jobs for j in cj], deadline, lang="eng",
-             config=("tessedit_char_whitelist=0123456789-.",))
-    for row, whole, singles in zip(rows, row_jobs, cell_jobs):
+    jobs.run(row_jobs, deadline, lang="eng", config=config)
+    values: dict[int, list[str]] = {}
+    retry: list[tuple[int, list[_Job]]] = []
+    for k, (row, whole) in enumerate(zip(rows, row_jobs)):
         tokens = whole.text.split()
         if len(tokens) == len(row) and all(_FIGURE.match(t) for t in tokens):
-            values = tokens
-        else:
-            values = [s.text.replace(" ", "") for s in singles]
-        for job, value in zip(row, values):
+            values[k] = tokens
+        else:                       # the row did not split cleanly: its cells one by one
+            retry.append((k, [jobs.add(_stitch([j.crop]), 7, trim=False) for j in row]))
+    if retry:
+        jobs.run([j for _, singles in retry for j in singles], deadline, lang="eng", config=config)
+        for k, singles in retry:
+            values[k] = [s.text.replace(" ", "") for s in singles]
+    for k, row in enumerate(rows):
+        for job, value in zip(row, values[k]):
             # both readers tend to drop a digit rather than invent one: keep the longer figure
             if _FIGURE.match(value) and not (_FIGURE.match(job.text) and len(job.text) > len(value)):
                 job.text = value
