@@ -157,3 +157,15 @@ def test_no_temp_files_left(tmp_path, monkeypatch, text_pdf):
         except ExtractError:
             pass
     assert os.listdir(tmp_path) == []
+
+
+def test_image_decompression_bomb_is_refused_before_decoding():
+    import warnings
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.new("1", (12000, 9000), 1).save(buf, "PNG")          # ~100 MP, a few KB on disk
+    assert len(buf.getvalue()) < 200_000
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expect_error("too_large", buf.getvalue(), 5, filename="scan.png")
+    expect_error("corrupt", b"\x89PNG\r\n\x1a\n" + b"0" * 100, 2)

@@ -372,7 +372,21 @@ def ocr_pdf_pages(data: bytes, pages: list[int], deadline: Deadline) -> dict[int
     return {p: res for (p, _), res in zip(rendered, results)}
 
 
+MAX_IMAGE_PIXELS = 80_000_000    # ~A0 at 300 dpi; beyond that it is a decompression bomb
+
+
 def decode_image(data: bytes) -> np.ndarray | None:
+    """Grayscale pixels of an image file; the size is read from the header before decoding."""
+    import io
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            width, height = probe.size
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+    if width * height > MAX_IMAGE_PIXELS:
+        from .model import ExtractError
+        raise ExtractError("too_large", f"image of {width}x{height} pixels")
     img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
     if img is None or img.size == 0:
         return None
