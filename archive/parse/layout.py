@@ -93,7 +93,7 @@ def rows_from_grid(grid: list[list[str]]) -> list[Row]:
     for grid_row in grid:
         cells = [classify(str(c or "")) for c in grid_row]
         cells = [c for c in cells if not (c.kind == LABEL and is_prose(c.raw) and "勾稽" not in c.raw)]
-        if any(c.kind != BLANK for c in cells):
+        if len(cells) >= 2 or any(c.kind != BLANK for c in cells):  # blank rows are real rows
             rows.append(Row(cells, "full", "grid"))
     return rows
 

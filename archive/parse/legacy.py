@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from .keys import G0_KEYWORDS
-from .layout import LABEL, VALUE, Row, rows_from_text
+from .layout import LABEL, VALUE, Row, rows_from_grid, rows_from_text
 from .normalize import is_unit_token, nfkc, norm_label, parse_count
 from .result import LegacyIndicator
 
@@ -40,13 +40,12 @@ def key_for(label: str, parent: str | None) -> str:
     return "g0.extra." + s
 
 
-def parse_g0(text: str, grids: list[list[list[str]]] | None = None) -> G0Result:
+def parse_g0(text: str, grid: list[list[str]] | None = None) -> G0Result:
+    """From the 附表 grid rows when given, else from the text after `指标名称`."""
     res = G0Result()
     rows: list[Row] = []
-    if grids:
-        from .layout import rows_from_grid
-        for g in grids:
-            rows.extend(rows_from_grid(g))
+    if grid:
+        rows = rows_from_grid(grid)
     else:
         region = table_text(text)
         if region is None:

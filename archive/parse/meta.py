@@ -22,7 +22,8 @@ def _title_core(line: str) -> str:
 
 def _looks_like_title(s: str) -> bool:
     return ("报告" in s and ("信息公开" in s or "政务公开" in s) and 8 <= len(s) <= 60
-            and not s.startswith(("根据", "按照", "本报告", "依据")) and "。" not in s)
+            and not s.startswith(("根据", "按照", "本报告", "依据", "《", "(", "（")) and "。" not in s
+            and "》" not in s and "“" not in s and s.endswith("报告"))
 
 
 @dataclass
@@ -35,6 +36,10 @@ def find_title(text: str) -> Title:
     lines = [ln for ln in text.split("\n")[:60] if ln.strip()]
     for i, ln in enumerate(lines[:40]):
         core = _title_core(ln)
+        nxt = _title_core(lines[i + 1]) if i + 1 < len(lines) else ""
+        if not _looks_like_title(core) and nxt and len(nxt) <= 12 and not _looks_like_title(nxt) \
+                and _looks_like_title(core + nxt) and not core.endswith("文件"):
+            core = core + nxt  # a title wrapped by PDF line breaking
         if _looks_like_title(core):
             if re.match(r"^\d{4}年", core) and i > 0:
                 prev = _title_core(lines[i - 1])
@@ -56,6 +61,8 @@ _PERIOD_YEAR = [
     re.compile(r"统计时限自(\d{4})年1月1日"),
     re.compile(r"(?:统计|数据)[^。]{0,12}?(\d{4})年1月1日(?:起)?(?:至|到|-)\1年12月31日"),
 ]
+# a spreadsheet's caption: `福州市长乐区应急管理局2020年主动公开政府信息情况`
+_CAPTION = re.compile(r"(?:^|\n|[^\w])([\u4e00-\u9fff]{3,30}?)(\d{4})年度?(?:主动公开政府信息情况|收到和处理政府信息公开申请情况)")
 _DATE = re.compile(r"(\d{4})[年\-/.](\d{1,2})[月\-/.](\d{1,2})日?")
 
 
@@ -89,6 +96,10 @@ def find_year(title: str | None, text: str, s1_text: str | None,
         m = re.search(r"(\d{4})年[,，]", squeeze(s1_text))
         if m and _plausible(int(m.group(1))):
             return int(m.group(1)), "section1"
+    for ln in text.split("\n")[:60]:
+        m = _CAPTION.search(squeeze(ln))
+        if m and _plausible(int(m.group(2))):
+            return int(m.group(2)), "table_caption"
     hints = hints or {}
     y = year_from_title(squeeze(hints.get("title") or ""))
     if y:
@@ -156,6 +167,11 @@ def find_agency(title: Title, text: str, year: int | None,
     m = re.search(r"由(.{3,30}?)编制完成", squeeze(text))
     if m:
         candidates.append((m.group(1), "intro"))
+    for ln in lines[:40]:
+        cap = _CAPTION.search(squeeze(ln))
+        if cap:
+            candidates.append((cap.group(1), "table_caption"))
+            break
     sig = _signature_agency(text)
     if sig:
         candidates.append((sig, "signature"))
