@@ -169,3 +169,25 @@ def test_image_decompression_bomb_is_refused_before_decoding():
         warnings.simplefilter("ignore")
         expect_error("too_large", buf.getvalue(), 5, filename="scan.png")
     expect_error("corrupt", b"\x89PNG\r\n\x1a\n" + b"0" * 100, 2)
+
+
+@pytest.mark.parametrize("kind", ["pdf", "docx", "html"])
+def test_mangled_documents_never_crash(kind, text_pdf):
+    """Random byte damage: an Extracted or an ExtractError, nothing else, quickly."""
+    import random
+    base = {"pdf": text_pdf, "docx": mb.docx_bytes(mb.blocks(with_section3=False)),
+            "html": mb.html_page(mb.blocks()).encode("gbk", "replace")}[kind]
+    rng = random.Random(11)
+    start = time.monotonic()
+    outcomes = set()
+    for _ in range(12):
+        data = bytearray(base)
+        for _ in range(rng.randint(1, 40)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        try:
+            extract(bytes(data), timeout=20)
+            outcomes.add("ok")
+        except ExtractError as exc:
+            outcomes.add(exc.kind)
+    assert outcomes <= {"ok", "corrupt", "truncated", "empty", "unsupported", "zip_bomb", "encrypted"}
+    assert time.monotonic() - start < 60

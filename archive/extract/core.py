@@ -25,8 +25,14 @@ def extract(data: bytes, ext: str | None = None, mime: str | None = None, filena
     if fmt in _UNSUPPORTED:
         raise ExtractError("unsupported", _UNSUPPORTED[fmt])
     deadline = Deadline(timeout)
-    with alarm(deadline):
-        return _route(fmt, data, deadline, charset)
+    try:
+        with alarm(deadline):
+            return _route(fmt, data, deadline, charset)
+    except ExtractError:
+        raise
+    except (Exception, RecursionError, MemoryError) as exc:
+        # a parser library choking on hostile bytes must not take the build down with it
+        raise ExtractError("corrupt", f"{fmt}: {type(exc).__name__}: {exc}"[:500]) from exc
 
 
 def _route(fmt: str, data: bytes, deadline: Deadline, charset: str | None) -> Extracted:
