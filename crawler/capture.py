@@ -14,7 +14,7 @@ from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from archive.records import capture_id_for
-from crawler.filetypes import disposition_filename, guess_ext
+from crawler.filetypes import body_problem, clean_filename, guess_ext, promised_ext, raw_disposition_name
 from crawler.middlewares import CrawlerAware
 
 
@@ -52,8 +52,17 @@ class CaptureMiddleware(CrawlerAware):
     def capture(session: Any, request: Request, response: Response, kind: str) -> dict[str, Any] | None:
         body = response.body
         ctype = _header(response, "Content-Type")
-        filename = disposition_filename(response.headers.get("Content-Disposition"))
+        raw_name = raw_disposition_name(response.headers.get("Content-Disposition"))
+        filename = clean_filename(raw_name)
         ext = guess_ext(body, ctype, filename, response.url)
+        if raw_name and filename != raw_name.strip():
+            session.error(response.url, "fetch", "bad_filename",
+                          f"unsafe Content-Disposition filename {raw_name[:120]!r}{'…' if len(raw_name) > 120 else ''} "
+                          f"({len(raw_name)} chars) kept as data only: {filename!r}")
+        if kind == "attachment" or not isinstance(response, TextResponse):
+            problem = body_problem(body, ext, ctype, promised_ext(ctype, filename, response.url))
+            if problem:
+                session.error(response.url, "fetch", problem[0], f"attachment stored as served, but: {problem[1]}")
         try:
             stored = session.store.put(session.site_id, body, ext)
         except OSError as exc:

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import random
+import time
+from typing import Any
 from urllib.parse import urlsplit
 
 import charset_normalizer
@@ -12,6 +15,11 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response, TextResponse
 from scrapy.responsetypes import responsetypes
+from twisted.internet.error import (ConnectionLost, ConnectionRefusedError, DNSLookupError,
+                                    TCPTimedOutError, TimeoutError)
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+from crawler.antibot import Guard, challenge_kind, looks_blocked, pass_challenge
 
 
 class CrawlerAware:
@@ -47,11 +55,20 @@ class RebaseMiddleware(CrawlerAware):
         new_url = rebase(request.url)
         if new_url != request.url:
             return request.replace(url=new_url)
+        session = getattr(spider, "session", None)
         if not spider.is_allowed(request.url):
-            session = getattr(spider, "session", None)
             if session is not None:
                 session.error(request.url, "fetch", "offsite", "request to a host outside the site dropped")
             raise IgnoreRequest(f"off-site: {request.url}")
+        budget = getattr(spider, "max_requests", 0)
+        if budget:
+            spider.requests_made = getattr(spider, "requests_made", 0) + 1
+            if spider.requests_made > budget:
+                if spider.requests_made == budget + 1 and session is not None:
+                    session.error(request.url, "fetch", "too_many_requests",
+                                  f"request budget of {budget} per site and run (XXGK_MAX_REQUESTS) used up; "
+                                  "this and every further request dropped")
+                raise IgnoreRequest(f"request budget used up: {request.url}")
         return None
 
 
@@ -105,6 +122,14 @@ class CharsetMiddleware(CrawlerAware):
     changed: only the encoding used to read them.
     """
 
+    reported: set[tuple[str, str, str]]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler):  # type: ignore[no-untyped-def]
+        obj = super().from_crawler(crawler)
+        obj.reported = set()
+        return obj
+
     def process_response(self, request: Request, response: Response) -> Response:
         if not isinstance(response, TextResponse) or not response.body:
             return response
@@ -114,34 +139,73 @@ class CharsetMiddleware(CrawlerAware):
         except (UnicodeDecodeError, LookupError):
             pass
         meta_enc = response._body_declared_encoding()  # noqa: SLF001 - Scrapy's own <meta> sniffing
-        candidates = [meta_enc] if meta_enc else []
         best = charset_normalizer.from_bytes(response.body[:200_000]).best()
-        if best is not None:
-            candidates.append(best.encoding)
-        candidates += ["gb18030", "utf-8"]
-        for enc in candidates:
-            try:
-                response.body.decode(enc)
-            except (UnicodeDecodeError, LookupError, TypeError):
-                continue
-            session = getattr(self.spider, "session", None)
-            if session is not None:
-                session.stats["charset_repaired"] += 1
-            return response.replace(encoding=enc)
-        return response
+        guess = best.encoding if best is not None and _plausible(best.encoding) else None
+        # fewest undecodable bytes wins, earlier candidates on a tie: a GBK body under a utf-8
+        # header goes to GBK, a UTF-8 page with a few broken bytes stays UTF-8 (never Latin-1)
+        if meta_enc and _codec(meta_enc) in ("gb2312", "gbk"):
+            meta_enc = "gb18030"  # the superset: pages labelled gb2312 use GBK/GB18030 characters
+        enc = _least_damage(response.body, [meta_enc], tolerance=max(2, len(response.body) // 1000)) \
+            or _least_damage(response.body, [guess, "gb18030", response.encoding, "utf-8"])
+        if enc is None or _codec(enc) == _codec(response.encoding):
+            return response
+        session = getattr(self.spider, "session", None)
+        if session is not None:
+            session.stats["charset_repaired"] += 1
+            key = (origin(response.url), response.encoding, enc)
+            if key not in self.reported:  # one row per host and (declared, used) pair, not per page
+                self.reported.add(key)
+                session.error(response.url, "fetch", "bad_charset",
+                              f"declared/detected {response.encoding} cannot decode the body; read as {enc} "
+                              "(later pages of this host with the same problem are not listed)")
+        return response.replace(encoding=enc)
+
+
+PLAUSIBLE_CHARSETS = ("utf", "gb", "big5", "hz", "euc", "iso2022", "iso-2022", "shift", "cp936", "cp950")
+
+
+def _codec(name: str | None) -> str | None:
+    try:
+        return codecs.lookup(name).name if name else None
+    except LookupError:
+        return None
+
+
+def _plausible(name: str) -> bool:
+    return name.lower().replace("_", "-").startswith(PLAUSIBLE_CHARSETS)
+
+
+def _least_damage(body: bytes, candidates: list[str | None], tolerance: int | None = None) -> str | None:
+    """The candidate leaving fewest undecodable bytes (None if `tolerance` is given and exceeded)."""
+    best: tuple[int, str] | None = None
+    for enc in candidates:
+        if not enc or _codec(enc) is None:
+            continue
+        damage = body.decode(enc, "replace").count("\ufffd")
+        if best is None or damage < best[0]:
+            best = (damage, enc)
+        if damage == 0:
+            break
+    if best is None or (tolerance is not None and best[0] > tolerance):
+        return None
+    return best[1]
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
-    """Retries with exponential backoff and jitter instead of immediately.
+    """Retries with exponential backoff and jitter; hostile answers handled before retrying.
 
     The wait is an asyncio sleep inside the middleware chain, so the reactor stays free
     while this site is held back; 429/503 `Retry-After` is honoured up to the maximum.
+    Every retry is recorded (kind of the fault, attempt, wait), and the hostile answers of
+    `crawler.antibot` are handled here, before a response reaches the capture middleware:
+    challenge pages, temporary blocks and wrong pages are never stored as documents.
     """
 
     def __init__(self, settings):  # type: ignore[no-untyped-def]
         super().__init__(settings)
         self.base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
         self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 120.0)
+        self.guard = Guard(settings)
 
     def _delay(self, request: Request, response: Response | None = None) -> float:
         tries = request.meta.get("retry_times", 0)
@@ -152,17 +216,135 @@ class BackoffRetryMiddleware(RetryMiddleware):
                 delay = min(self.cap, max(delay, float(after)))
         return delay * random.uniform(0.75, 1.25)
 
+    def _error(self, url: str, kind: str, message: str) -> None:
+        session = getattr(self.crawler.spider, "session", None)
+        if session is not None:
+            session.error(url, "fetch", kind, message)
+
+    async def process_request(self, request: Request) -> None:
+        chain = request.meta.get("redirect_urls") or []
+        if chain.count(request.url) >= 2:  # once is a cookie-setting redirect to itself; twice is a loop
+            self._error(request.url, "redirect_loop",
+                        "redirect loop: " + " -> ".join([*chain[-4:], request.url])[:480])
+            raise IgnoreRequest(f"redirect loop: {request.url}")
+        # redirected copies inherit this: a chain is followed (and a loop seen) instead of being
+        # silently dropped by the duplicate filter when it comes back to a URL already fetched
+        request.dont_filter = True
+        await self.guard.wait_turn(request.url)
+        request.meta["xxgk_sent_at"] = time.monotonic()
+        return None
+
     async def process_response(self, request: Request, response: Response):  # type: ignore[override]
+        challenge = challenge_kind(response.status, response.body)
+        if challenge and not request.meta.get("playwright"):
+            return await self._challenge(request, response, challenge)
+        host = self.guard.host(request.url)
+        if looks_blocked(response.status, response.body, host.answered) and not _is_robots(request.url):
+            tries = request.meta.get("xxgk_blocked", 0)
+            if tries < self.guard.block_retries:
+                wait, new = self.guard.block(request.url)
+                if new:
+                    self._error(response.url, "ip_block",
+                                f"HTTP {response.status} from a host that answered before (temporary block): "
+                                f"host paused {wait:.0f}s, then requests spaced {host.interval:.2f}s")
+                await asyncio.sleep(wait)
+                return _again(request, xxgk_blocked=tries + 1)
+            self._error(response.url, "ip_block", f"still HTTP {response.status} after {tries} pauses; giving up")
+        self.guard.note_answer(request.url, response.status)
+        if 200 <= response.status < 300:
+            again = await self._check_content(request, response)
+            if again is not None:
+                return again
         result = super().process_response(request, response)
         if isinstance(result, Request):
-            await asyncio.sleep(self._delay(request, response))
+            delay = self._delay(request, response)
+            self._error(response.url, f"http_{response.status}", f"HTTP {response.status}; retry "
+                        f"{result.meta.get('retry_times')} of {self.max_retry_times} in {delay:.1f}s")
+            await asyncio.sleep(delay)
         return result
 
     async def process_exception(self, request: Request, exception: Exception):  # type: ignore[override]
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
-            await asyncio.sleep(self._delay(request))
+            delay = self._delay(request)
+            self._error(request.url, exception_kind(exception),
+                        f"{type(exception).__name__}: {str(exception)[:200]}; retry "
+                        f"{result.meta.get('retry_times')} of {self.max_retry_times} in {delay:.1f}s")
+            await asyncio.sleep(delay)
         return result
+
+    async def _check_content(self, request: Request, response: Response) -> Request | None:
+        """Entry/list bodies are remembered; a report page that is one of them (or has no
+        report markup) is throttling by wrong content: retried later, then dropped."""
+        kind = request.meta.get("kind")
+        if kind in ("entry", "list"):
+            self.guard.note_navigation(response.body)
+            return None
+        ctype = (response.headers.get(b"Content-Type") or b"").lower()
+        if kind != "detail" or not (b"html" in ctype or b"<html" in response.body[:2048].lower()):
+            return None
+        why = self.guard.wrong_page(response.body, tuple(getattr(self.crawler.spider, "detail_markers", ())))
+        if why is None:
+            return None
+        tries = request.meta.get("xxgk_wrong", 0)
+        if tries < self.guard.wrong_page_retries:
+            await asyncio.sleep(self._delay(request))
+            return _again(request, xxgk_wrong=tries + 1)
+        self._error(response.url, "wrong_page", f"HTTP 200 but {why} (throttling?); tried {tries + 1} times, "
+                    "not archived as the report")
+        raise IgnoreRequest(f"wrong page: {response.url}")
+
+    async def _challenge(self, request: Request, response: Response, kind: str) -> Request:
+        label = {"js_challenge": "瑞数-style JS challenge", "cookie_challenge": "加速乐-style cookie challenge"}[kind]
+        host = self.guard.host(request.url)
+        tries = request.meta.get("xxgk_challenge", 0)
+        if tries >= 2 or host.solves >= self.guard.max_solves:
+            self._error(response.url, "challenge", f"{label} (HTTP {response.status}) still served after passing "
+                        f"it {host.solves} time(s); request dropped")
+            raise IgnoreRequest(f"challenge: {response.url}")
+        async with host.lock:
+            if host.solved_at < request.meta.get("xxgk_sent_at", 0.0):  # no cookies newer than this request's
+                try:
+                    host.cookies = await pass_challenge(request.url, self.guard.launch_options,
+                                                        self.guard.user_agent, self.guard.challenge_timeout)
+                except Exception as exc:  # noqa: BLE001 - any browser failure ends in one error row
+                    host.solves = self.guard.max_solves
+                    self._error(response.url, "challenge", f"{label} (HTTP {response.status}) not passed in "
+                                f"Chromium: {exc}"[:500])
+                    raise IgnoreRequest(f"challenge: {response.url}") from exc
+                host.solved_at = time.monotonic()
+                host.solves += 1
+                self._error(response.url, "challenge_passed",
+                            f"{label} (HTTP {response.status}) passed in Chromium; continuing over plain HTTP "
+                            f"with its cookies ({', '.join(c['name'] for c in host.cookies)})")
+        new = _again(request, xxgk_challenge=tries + 1)
+        new.cookies = list(host.cookies)  # type: ignore[assignment]
+        new.headers.pop(b"Cookie", None)
+        return new
+
+
+def _again(request: Request, **meta: Any) -> Request:
+    return request.replace(dont_filter=True, meta={**request.meta, **meta})
+
+
+def _is_robots(url: str) -> bool:
+    return urlsplit(url).path.endswith("/robots.txt")
+
+
+def exception_kind(exc: BaseException) -> str:
+    """A short slug for a transport failure (the `kind` of its error record)."""
+    if isinstance(exc, (TimeoutError, TCPTimedOutError, asyncio.TimeoutError)):
+        return "timeout"
+    if isinstance(exc, DNSLookupError):
+        return "dns"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    msg = str(exc).lower()
+    if ("maxsize" in msg or "max size" in msg) or ("cancel" in msg and "size" in msg):
+        return "too_large"
+    if isinstance(exc, (ResponseNeverReceived, ConnectionLost, ResponseFailed)):
+        return "connection_reset"
+    return type(exc).__name__.lower()[:40]
 
 
 def origin(url: str) -> str:

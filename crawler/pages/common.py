@@ -59,9 +59,13 @@ def iso_date(text: str | None) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def parse_html(text: str) -> lxml.html.HtmlElement:
+    """Lenient: NULs and control characters (which lxml refuses outright) are dropped first."""
     try:
-        return lxml.html.document_fromstring(text or "<html></html>")
+        return lxml.html.document_fromstring(_XML_ILLEGAL.sub("", text or "") or "<html></html>")
     except (lxml.etree.ParserError, ValueError):
         return lxml.html.document_fromstring("<html></html>")
 

@@ -24,22 +24,31 @@ class JcmsList:
     per_page: int | None = None
     params: dict[str, str] = field(default_factory=dict)
     has_datastore: bool = False
+    duplicates: int = 0
 
 
 def parse_records(text: str, url: str) -> list[tuple[str, str, str | None]]:
+    return records_and_duplicates(text, url)[0]
+
+
+def records_and_duplicates(text: str, url: str) -> tuple[list[tuple[str, str, str | None]], int]:
+    """(url, title, date) of each record, and how many records repeated an earlier one."""
     out: dict[str, tuple[str, str, str | None]] = {}
+    dups = 0
     for cdata in RECORD_RE.findall(text):
         root = common.parse_html(f"<html><body>{cdata}</body></html>")
         for a in root.iter("a"):
             full = urljoin(url, (a.get("href") or "").strip())
             if DETAIL_RE.search(urlsplit(full).path) or common.is_attachment_url(full):
+                dups += full in out
                 out.setdefault(full, (full, common.clean(a.get("title")) or common.clean(a.text_content()),
                                       common.iso_date(root.text_content())))
-    return list(out.values())
+    return list(out.values()), dups
 
 
 def parse_column(html: str, url: str) -> JcmsList:
-    page = JcmsList(parse_records(html, url), has_datastore="<datastore" in html)
+    items, dups = records_and_duplicates(html, url)
+    page = JcmsList(items, has_datastore="<datastore" in html, duplicates=dups)
     m = TOTAL_RE.search(html)
     page.total = int(m.group(1)) if m else None
     m = PERPAGE_RE.search(html)

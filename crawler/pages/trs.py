@@ -20,11 +20,13 @@ class TrsList:
     current: int | None
     stem: str
     ext: str
+    duplicates: int = 0  # detail links shown more than once
 
 
 def parse_list(html: str, url: str) -> TrsList:
     root = common.parse_html(html)
     items: dict[str, tuple[str, str, str | None]] = {}
+    dups = 0
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
         if not href:
@@ -35,13 +37,15 @@ def parse_list(html: str, url: str) -> TrsList:
         title = common.clean(a.get("title")) or common.clean(a.text_content())
         container = a.getparent()
         date = common.iso_date(container.text_content()) if container is not None else None
+        if full in items:
+            dups += 1
         items.setdefault(full, (full, title, date))
     m = PAGER_RE.search(html)
     if m:
-        return TrsList(list(items.values()), int(m.group(1)), int(m.group(2)), m.group(3), m.group(4))
+        return TrsList(list(items.values()), int(m.group(1)), int(m.group(2)), m.group(3), m.group(4), dups)
     m = COUNT_PAGE_RE.search(html)
     stem, ext = _stem_ext(url)
-    return TrsList(list(items.values()), int(m.group(1)) if m else None, 0 if m else None, stem, ext)
+    return TrsList(list(items.values()), int(m.group(1)) if m else None, 0 if m else None, stem, ext, dups)
 
 
 def page_urls(list_url: str, page: TrsList) -> list[str]:

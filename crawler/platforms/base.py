@@ -14,20 +14,18 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import scrapy
-from scrapy import Request, signals
+from scrapy import FormRequest, Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import (ConnectionLost, ConnectionRefusedError, DNSLookupError,
-                                    TCPTimedOutError, TimeoutError)
 from twisted.python.failure import Failure
-from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from archive.home import check_site_id
 from archive.records import report_id_for
+from crawler.middlewares import exception_kind
 from crawler.pages import common
 from crawler.session import ArchiveSession
 
@@ -45,6 +43,7 @@ class ListPage:
     items: list[ListItem]
     next_requests: list[Request] = field(default_factory=list)
     recognised: bool = True  # False when the page has none of the platform's list markup
+    duplicates: int = 0      # report links the page showed more than once
 
 
 @dataclass
@@ -74,6 +73,8 @@ class PortalSpider(scrapy.Spider):
     extra_hosts: ClassVar[list[str]] = []  # other hosts of the same government (attachments, sub-domains)
 
     detail_url_re: ClassVar[re.Pattern[str]] = re.compile(r"$^")
+    # bytes every report page of the platform carries (a 200 without any is throttling by wrong content)
+    detail_markers: ClassVar[tuple[bytes, ...]] = ()
 
     def __init__(self, *args: Any, base_url: str | None = None, start_url: str | None = None,
                  site_id: str | None = None, host_map: str | None = None, incremental: str = "1",
@@ -104,8 +105,13 @@ class PortalSpider(scrapy.Spider):
         self.incremental = incremental not in ("0", "false", "no")
         self._run_id, self._worker = run_id, worker
         self._max_list_pages_arg = max_list_pages
+        self.max_list_pages = int(max_list_pages or 200)  # from_crawler applies the settings
+        self.max_discovery_pages, self.max_requests = 60, 0
         self.columns_seen: set[str] = set()
+        self.column_items: dict[str, set[str]] = {}   # column -> report URLs its pages showed
+        self.column_pages: dict[str, set[str]] = {}   # column -> list page URLs requested
         self.list_pages = 0
+        self.requests_made = 0
         self.discovery_pages = 0
 
     # -- life cycle -------------------------------------------------------------------------
@@ -246,6 +252,9 @@ class PortalSpider(scrapy.Spider):
                                "list page shows no report links (markup changed or empty column)")
         yield {"_type": "listing", "column_url": column_url, "page_url": self.canonical(response.url),
                "report_urls": [self.canonical(i.url) for i in page.items]}
+        self.note_duplicates(response.url, page.duplicates)
+        if not self.note_list_items(response.url, column_url, [i.url for i in page.items]):
+            return
         # sub-columns (per-year 年报 columns inside a column)
         if isinstance(response, TextResponse):
             root = common.parse_html(response.text)
@@ -259,14 +268,59 @@ class PortalSpider(scrapy.Spider):
             yield self.request(item.url, self.parse_detail, "detail", conditional=self.incremental,
                                column_url=column_url, listed_title=item.title, listed_date=item.date,
                                list_extra=item.extra)
-        for req in page.next_requests:
-            if self.list_pages + len(page.next_requests) > self.max_list_pages:
-                self.session.error(req.url, "fetch", "too_many_pages",
-                                   f"list pagination capped at {self.max_list_pages} pages")
-                break
-            req.meta.setdefault("column_url", column_url)
-            req.meta.setdefault("column_agency", response.meta.get("column_agency"))
-            yield req
+        yield from self.next_list_page(response, column_url, page.next_requests)
+
+    # -- pagination guards ----------------------------------------------------------------------
+    def note_duplicates(self, url: str, duplicates: int) -> None:
+        if duplicates:
+            self.session.error(url, "fetch", "duplicate_listing",
+                               f"list page shows {duplicates} report link(s) twice; each report fetched once")
+
+    def note_list_items(self, page_url: str, column_url: str, item_urls: list[str]) -> bool:
+        """Remember a list page's reports; False (and an error) when it repeats earlier pages only.
+
+        A page with items that are all already known is what endless pagination looks
+        like (page N+1 = page N, a pager claiming 9999 pages): the column stops there.
+        """
+        seen = self.column_items.setdefault(column_url, set())
+        urls = {self.canonical(u) for u in item_urls}
+        if urls and urls <= seen and len(self.column_pages.get(column_url, ())) > 0:
+            self.session.error(page_url, "fetch", "endless_pagination",
+                               f"list page repeats reports already listed in {column_url}: pagination stopped")
+            return False
+        seen |= urls
+        return True
+
+    def next_list_page(self, response: Response, column_url: str, found: list[Request]) -> Iterator[Request]:
+        """Follow a column's further pages one at a time (each must bring new reports), capped.
+
+        Pages a pager announces are queued in the request meta as plain specs (URL, form,
+        callback name), so a claim of 9999 pages costs nothing until a page proves new.
+        """
+        requested = self.column_pages.setdefault(column_url, {response.url})
+        pending = list(response.meta.get("xxgk_pending") or [])
+        queued = {p["url"] for p in pending}
+        for req in found:
+            if req.url not in requested and req.url not in queued:
+                pending.append(_page_spec(req))
+                queued.add(req.url)
+        if not pending:
+            return
+        if len(requested) >= self.max_list_pages:
+            self.session.error(pending[0]["url"], "fetch", "too_many_pages",
+                               f"list pagination capped at {self.max_list_pages} pages per column "
+                               f"(XXGK_MAX_LIST_PAGES); {len(pending)} more announced page(s) not fetched")
+            return
+        spec, rest = pending[0], pending[1:]
+        requested.add(spec["url"])
+        meta = {"column_url": column_url, "column_agency": response.meta.get("column_agency"),
+                "xxgk_pending": rest}
+        callback = getattr(self, spec["callback"])
+        if spec.get("form") is not None:
+            yield FormRequest(spec["url"], formdata=spec["form"], callback=callback, errback=self.on_error,
+                              headers=spec.get("headers"), meta={"kind": spec["kind"], **meta})
+        else:
+            yield self.request(spec["url"], callback, spec["kind"], **meta)
 
     def parse_detail(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
@@ -332,9 +386,13 @@ class PortalSpider(scrapy.Spider):
         if failure.check(HttpError):
             return  # recorded by the capture middleware with its status
         if failure.check(IgnoreRequest):
-            if "robots.txt" in failure.getErrorMessage():
+            msg = failure.getErrorMessage()
+            if "robots.txt" in msg:
                 self.session.error(url, "fetch", "robots_disallowed", "forbidden by the portal's robots.txt")
-            return  # off-site requests are recorded where they are dropped
+            elif "redirection" in msg:
+                chain = " -> ".join((request.meta.get("redirect_urls") or [])[-4:]) if request is not None else ""
+                self.session.error(url, "fetch", "redirect_loop", f"{msg} (last hops: {chain})"[:500])
+            return  # off-site, budget, challenge and wrong-page drops are recorded where they happen
         kind = _failure_kind(failure)
         self.session.error(url, "fetch", kind, f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500])
 
@@ -389,16 +447,15 @@ def _url_tail(url: str) -> str:
 
 
 def _failure_kind(failure: Failure) -> str:
-    if failure.check(TimeoutError, TCPTimedOutError):
-        return "timeout"
-    if failure.check(DNSLookupError):
-        return "dns"
-    if failure.check(ConnectionRefusedError):
-        return "refused"
-    if failure.check(ResponseNeverReceived, ConnectionLost, ResponseFailed):
-        msg = failure.getErrorMessage().lower()
-        return "too_large" if "maxsize" in msg or "max size" in msg else "connection_reset"
-    msg = failure.getErrorMessage().lower()
-    if "cancel" in msg and "size" in msg:
-        return "too_large"
-    return failure.type.__name__.lower()[:40]
+    return exception_kind(failure.value)
+
+
+def _page_spec(req: Request) -> dict[str, Any]:
+    """A list-page request as plain data (kept in meta until its turn comes)."""
+    form = None
+    if req.method == "POST":
+        form = dict(parse_qsl(req.body.decode("latin-1"), keep_blank_values=True))
+    headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in req.headers.items()
+               if k.lower() in (b"referer", b"x-requested-with")}
+    return {"url": req.url, "form": form, "headers": headers or None, "kind": req.meta.get("kind", "list"),
+            "callback": getattr(req.callback, "__name__", "parse_column")}

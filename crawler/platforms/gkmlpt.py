@@ -21,6 +21,7 @@ class GkmlptSpider(PortalSpider):
     name = "gkmlpt"
     platform = "gkmlpt"
     detail_url_re = gkmlpt.DETAIL_RE
+    detail_markers = (b"classify", b"article-content", b"NFCMS_POST_ID", b"ArticleTitle")
 
     def discover_extra(self, response: TextResponse, root: Any, depth_left: int) -> Iterable[Any]:
         if gkmlpt.INDEX_RE.search(urlsplit(response.url).path):
@@ -60,16 +61,27 @@ class GkmlptSpider(PortalSpider):
             self.session.error(response.url, "fetch", "structure", f"gkmlpt API answer is not the expected JSON: {exc}")
             return
         column_url = response.meta["column_url"]
+        urls = [self.rebase(i["url"]) for i in items]
         yield {"_type": "listing", "column_url": column_url, "page_url": self.canonical(response.url),
-               "report_urls": [self.canonical(self.rebase(i["url"])) for i in items]}
+               "report_urls": [self.canonical(u) for u in dict.fromkeys(urls)]}
+        self.note_duplicates(response.url, len(urls) - len(set(urls)))
+        self.column_pages.setdefault(column_url, set()).add(response.url)
+        if not self.note_list_items(response.url, column_url, urls):
+            return
+        unique: dict[str, dict[str, Any]] = {}
         for it in items:
+            unique.setdefault(self.rebase(it["url"]), it)
+        for it in unique.values():
             yield self.request(it["url"], self.parse_detail, "detail", conditional=self.incremental,
                                column_url=column_url, listed_title=it["title"], listed_date=it["date"],
                                list_extra={k: it[k] for k in ("index_no", "doc_no", "agency", "topic")},
                                api_attachments=it["attachments"])
         seen = response.meta["seen"] + len(items)
         page = response.meta["page"]
-        if items and (total is None or seen < total) and page < self.max_list_pages:
+        if items and (total is None or seen < total) and page >= self.max_list_pages:
+            self.session.error(response.url, "fetch", "too_many_pages",
+                               f"API pagination capped at {self.max_list_pages} pages per column (XXGK_MAX_LIST_PAGES)")
+        elif items and (total is None or seen < total):
             yield self.request(gkmlpt.api_url(response.meta["index_url"], response.meta["category"],
                                               response.meta["sid"], page + 1),
                                self.parse_api, "api", **{**_carry(response.meta), "page": page + 1, "seen": seen})

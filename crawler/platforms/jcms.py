@@ -15,6 +15,7 @@ class JcmsSpider(PortalSpider):
     name = "jcms"
     platform = "jcms"
     detail_url_re = jcms.DETAIL_RE
+    detail_markers = (b"ArticleTitle", b'id="zoom"', b"article-info")
 
     def parse_list_page(self, response: TextResponse) -> ListPage:
         page = jcms.parse_column(response.text, response.url)
@@ -22,23 +23,28 @@ class JcmsSpider(PortalSpider):
             FormRequest(self.rebase(url), formdata=form, callback=self.parse_proxy, errback=self.on_error,
                         headers={"Referer": response.url, "X-Requested-With": "XMLHttpRequest"},
                         meta={"kind": "api", "column_url": response.meta.get("column_url")})
-            for url, form in jcms.proxy_requests(response.url, page)
+            for url, form in jcms.proxy_requests(response.url, page)[: self.max_list_pages]
         ]
-        return ListPage([ListItem(*i) for i in page.items], nexts, recognised=page.has_datastore)
+        return ListPage([ListItem(*i) for i in page.items], nexts, recognised=page.has_datastore,
+                        duplicates=page.duplicates)
 
     def parse_proxy(self, response: Response) -> Iterator[Any]:
         self.list_pages += 1
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
-        items = jcms.parse_records(text, response.url)
+        items, dups = jcms.records_and_duplicates(text, response.url)
         column_url = response.meta.get("column_url")
         if not items:
             self.session.stats["structure_errors"] += 1
             self.session.error(response.url, "fetch", "structure", "dataproxy returned no records")
         yield {"_type": "listing", "column_url": column_url, "page_url": self.canonical(response.url),
                "report_urls": [self.canonical(u) for u, _, _ in items]}
+        self.note_duplicates(response.url, dups)
+        if not self.note_list_items(response.url, column_url, [u for u, _, _ in items]):
+            return
         for url, title, date in items:
             yield self.request(url, self.parse_detail, "detail", conditional=self.incremental,
                                column_url=column_url, listed_title=title, listed_date=date)
+        yield from self.next_list_page(response, column_url, [])
 
     def parse_detail_page(self, response: TextResponse) -> DetailPage:
         title, meta, attachments = jcms.parse_detail(response.text, response.url)

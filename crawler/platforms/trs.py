@@ -11,12 +11,15 @@ class TrsSpider(PortalSpider):
     name = "trs"
     platform = "trs"
     detail_url_re = trs.DETAIL_RE
+    detail_markers = (b"ArticleTitle", b"xxgk_table", b"TRS_Editor", b"article_attachment")
 
     def parse_list_page(self, response: TextResponse) -> ListPage:
         page = trs.parse_list(response.text, response.url)
-        nexts = [self.request(u, self.parse_column, "list") for u in trs.page_urls(response.url, page)]
+        # a pager may claim 9999 pages: never build more requests than a column may use
+        nexts = [self.request(u, self.parse_column, "list")
+                 for u in trs.page_urls(response.url, page)[: self.max_list_pages]]
         recognised = bool(page.items) or page.page_count is not None
-        return ListPage([ListItem(u, t, d) for u, t, d in page.items], nexts, recognised)
+        return ListPage([ListItem(u, t, d) for u, t, d in page.items], nexts, recognised, page.duplicates)
 
     def parse_detail_page(self, response: TextResponse) -> DetailPage:
         title, meta, attachments = trs.parse_detail(response.text, response.url)
