@@ -14,7 +14,7 @@ from archive.home import Home
 from fixtures.archive.factory import CL_COL, _run, make_scenario, report_page, seed_text, text_to_html
 
 REPO = Path(__file__).resolve().parent.parent
-EXTRA = 40
+EXTRA = 24
 
 
 def _count(db: Path) -> int:
