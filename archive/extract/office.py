@@ -42,16 +42,29 @@ def convert_with_libreoffice(paths: Iterable[str], target: str = "docx", outdir:
 
     Returns {input path: converted path} for the files that converted; missing keys failed.
     Outputs go to `outdir` (created; default a new temp dir the caller owns) as <stem>.<target>,
-    with a numeric suffix when two inputs share a stem.
+    with a numeric suffix when two inputs share a stem. A batch that hits its timeout keeps
+    what finished and the rest is retried in halves, so one file that hangs LibreOffice costs
+    only itself. A single input that times out raises ExtractError("timeout").
     """
     paths = list(dict.fromkeys(paths))
     outdir = outdir or tempfile.mkdtemp(prefix="xxgk-lo-out-")
     os.makedirs(outdir, exist_ok=True)
     result: dict[str, str] = {}
-    for start in range(0, len(paths), batch_size):
-        chunk = paths[start:start + batch_size]
+    queue = [paths[i:i + batch_size] for i in range(0, len(paths), batch_size)]
+    while queue:
+        chunk = queue.pop(0)
         limit = timeout if timeout is not None else SOFFICE_BASE_TIMEOUT + SOFFICE_PER_FILE * len(chunk)
-        result.update(_convert_chunk(chunk, target, limit, outdir))
+        try:
+            done, timed_out = _convert_chunk(chunk, target, limit, outdir)
+        except ExtractError as exc:
+            if exc.kind == "timeout" and len(paths) > 1:
+                continue                 # a lone file of a batch that hangs: it failed
+            raise
+        result.update(done)
+        rest = [p for p in chunk if p not in done]
+        if timed_out and rest:
+            half = (len(rest) + 1) // 2
+            queue[:0] = [c for c in (rest[:half], rest[half:]) if c]
     return result
 
 
@@ -63,8 +76,9 @@ def _free_name(outdir: str, stem: str, ext: str) -> str:
     return os.path.join(outdir, name)
 
 
-def _convert_chunk(paths: list[str], target: str, timeout: float, outdir: str) -> dict[str, str]:
-    """One soffice run over staged symlinks; converted files are moved to `outdir`."""
+def _convert_chunk(paths: list[str], target: str, timeout: float, outdir: str) -> tuple[dict[str, str], bool]:
+    """One soffice run over staged symlinks; converted files are moved to `outdir`.
+    Returns (converted, timed_out); a single file that times out raises."""
     profile = os.path.join(tempfile.gettempdir(), f"xxgk-lo-{uuid.uuid4().hex}")
     ext = target.split(":")[0]
     try:
@@ -77,23 +91,26 @@ def _convert_chunk(paths: list[str], target: str, timeout: float, outdir: str) -
                 os.symlink(os.path.abspath(path), inputs[-1])
                 staged[str(i)] = path
             env = dict(os.environ, HOME=profile, SAL_USE_VCLPLUGIN="svp")
+            timed_out = False
             try:
                 run_tool(_soffice_cmd(profile, target, out, inputs), timeout=timeout, env=env,
                          memory=4 * 2**30)
             except ExtractError as exc:
                 if exc.kind != "timeout" or len(paths) == 1:
                     raise
-                # a batch keeps what finished before the timeout
+                timed_out = True
+            produced = {os.path.splitext(n)[0]: n for n in os.listdir(out) if n.endswith(f".{ext}")}
+            if timed_out and produced:   # the last one may have been cut off mid-write: redo it
+                produced.pop(max(produced, key=int))
             done: dict[str, str] = {}
-            for name in os.listdir(out):
-                stem, got = os.path.splitext(name)
-                produced = os.path.join(out, name)
-                if stem in staged and got == f".{ext}" and os.path.getsize(produced):
+            for stem, name in produced.items():
+                path = os.path.join(out, name)
+                if stem in staged and os.path.getsize(path):
                     src = staged[stem]
                     dest = _free_name(outdir, os.path.splitext(os.path.basename(src))[0], ext)
-                    shutil.move(produced, dest)
+                    shutil.move(path, dest)
                     done[src] = dest
-            return done
+            return done, timed_out
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 
