@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures", "bad"))
 import make_bad as mb  # noqa: E402
 
-from archive.extract import (Extracted, convert_with_libreoffice, extract,  # noqa: E402
+from archive.extract import (ExtractError, Extracted, convert_with_libreoffice, extract,  # noqa: E402
                              html_body_text, sniff_format)
 
 S2 = mb.grid_of(mb.SECTION2)
@@ -195,3 +195,28 @@ def test_xlsx_every_sheet_merged_ranges():
     assert ex.tables[0] == S2
     assert ex.tables[1] == [["行政许可", "30", "-7", "23"]]
     assert "行政许可\t30\t-7\t23" in ex.text
+
+
+def test_batch_timeout_costs_only_the_file_that_hangs(monkeypatch):
+    """soffice converts in order; a file that hangs it kills the batch at the timeout. What
+    finished is kept (minus the last output, maybe cut off) and the rest is retried in halves."""
+    from archive.extract import office
+    calls = []
+
+    def fake_chunk(paths, target, timeout, outdir):
+        calls.append(list(paths))
+        if "hang" not in paths:
+            return {p: f"{p}.{target}" for p in paths}, False
+        if len(paths) == 1:
+            raise ExtractError("timeout", "soffice")
+        before = paths[:paths.index("hang")]
+        return {p: f"{p}.{target}" for p in before[:-1]}, True
+
+    monkeypatch.setattr(office, "_convert_chunk", fake_chunk)
+    files = [f"f{i}" for i in range(7)]
+    files.insert(4, "hang")
+    out = convert_with_libreoffice(files, "docx", outdir="/tmp/xxgk-test-unused")
+    assert set(out) == set(files) - {"hang"}
+    assert len(calls) <= 6
+    with pytest.raises(ExtractError):
+        convert_with_libreoffice(["hang"], "docx", outdir="/tmp/xxgk-test-unused")
