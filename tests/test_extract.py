@@ -217,6 +217,6 @@ def test_batch_timeout_costs_only_the_file_that_hangs(monkeypatch):
     files.insert(4, "hang")
     out = convert_with_libreoffice(files, "docx", outdir="/tmp/xxgk-test-unused")
     assert set(out) == set(files) - {"hang"}
-    assert len(calls) <= 6
+    assert len(calls) <= 8                # not one call per file
     with pytest.raises(ExtractError):
         convert_with_libreoffice(["hang"], "docx", outdir="/tmp/xxgk-test-unused")
