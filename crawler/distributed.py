@@ -33,7 +33,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 
 from archive.home import Home, check_site_id
 from archive.records import iter_records, new_run_id
-from crawler.distributed_queue import Keys
+from crawler.distributed_queue import Keys, LeasedQueue, Scripts
 from crawler.run import CrawlJob
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,9 @@ def overlay(settings: Settings, crawl_id: str | None = None) -> Settings:
     settings.set("SCHEDULER", "crawler.distributed_queue.DistributedScheduler", priority=prio)
     settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority=prio)
     settings.set("SCHEDULER_PERSIST", True, priority=prio)
+    # one crawler per site: a few requests beyond the host's limit keep it busy; more would
+    # only sit leased in this worker while other workers could take them
+    settings.set("CONCURRENT_REQUESTS", 2 * settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") + 4, priority=prio)
     mws = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
     mws["crawler.distributed_polite.HostLimitMiddleware"] = 990
     settings.set("DOWNLOADER_MIDDLEWARES", mws, priority=prio)
@@ -78,18 +81,20 @@ def current_crawl(server: Redis, prefix: str) -> Keys | None:
 
 
 def read_site_list(path: str | Path) -> list[CrawlJob]:
-    """Lines `site_id spider start_url` (whitespace separated; `#` comments): sites without a
-    spider module, crawled by a platform spider (trs, gkmlpt, jcms)."""
+    """Lines `site_id spider start_url [arg=value …]` (whitespace separated; `#` comments): sites
+    without a spider module, crawled by a platform spider (trs, gkmlpt, jcms); args are spider
+    arguments such as `max_list_pages=2`."""
     jobs = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
         parts = line.split()
-        if len(parts) != 3:
-            raise SystemExit(f"{path}: expected 'site_id spider start_url', got {line!r}")
-        site, spider, url = parts
-        jobs.append(CrawlJob(check_site_id(site), spider, {"site_id": site, "start_url": url}))
+        args = dict(p.split("=", 1) for p in parts[3:] if "=" in p)
+        if len(parts) < 3 or len(args) != len(parts) - 3:
+            raise SystemExit(f"{path}: expected 'site_id spider start_url [arg=value …]', got {line!r}")
+        site, spider, url = parts[:3]
+        jobs.append(CrawlJob(check_site_id(site), spider, {**args, "site_id": site, "start_url": url}))
     return jobs
 
 
@@ -111,16 +116,16 @@ def seed(server: Redis, settings: Settings, jobs: Iterable[CrawlJob], crawl_id: 
     prefix = settings.get("XXGK_REDIS_PREFIX", "xxgk")
     keys = Keys(prefix, crawl_id or new_run_id())
     serializer = load_object(settings.get("SCHEDULER_SERIALIZER", "scrapy_redis.picklecompat"))
+    scripts = Scripts(server)
     for job in jobs:
         job.kwargs["run_id"] = f"{keys.crawl}-{job.site_id}"
-        df = RFPDupeFilter(server, keys.site(job.site_id, "dupefilter"))
-        pipe = server.pipeline(transaction=True)
         spider, requests = entry_requests(job)
+        queue = LeasedQueue(server, spider, keys.site(job.site_id, "queue"), serializer, keys=keys,
+                            site_id=job.site_id, ttl=0, max_requeues=0, scripts=scripts)
+        df = RFPDupeFilter(server, keys.site(job.site_id, "dupefilter"))
         for req in requests:
-            if req.dont_filter or not df.request_seen(req):
-                pipe.lpush(keys.site(job.site_id, "queue"), serializer.dumps(req.to_dict(spider=spider)))
-        pipe.hset(keys.crawl_key("sites"), job.site_id, json.dumps({"spider": job.spider, "kwargs": job.kwargs}))
-        pipe.execute()
+            queue.push_unseen(req, None if req.dont_filter else df.request_fingerprint(req))
+        server.hset(keys.crawl_key("sites"), job.site_id, json.dumps({"spider": job.spider, "kwargs": job.kwargs}))
     server.set(keys.crawl_key("seeded"), "1")
     server.set(keys.current, keys.crawl)
     return keys

@@ -12,9 +12,11 @@ Lua call per request, for
   (a reservation: the script moves the host's next free time on by one interval and tells
   the caller how long to wait; no polling, no lost races).
 
-The wait is an asyncio sleep, so the reactor serves other sites meanwhile. Redis server time
-is the clock, so machines with skewed clocks still agree. The local Scrapy limits stay in
-force on top (they can only make a worker slower).
+Redis is reached with the asyncio client (the reactor is asyncio's), and a waiting request
+sleeps, so the reactor serves other sites meanwhile. Scrapy runs downloader middlewares before
+its own slots queue a request, so a local per-host semaphore of the same size comes first:
+only requests that could start now ask Redis. Redis server time is the clock, so machines
+with skewed clocks still agree. The local Scrapy limits stay in force on top.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-from scrapy_redis import connection
+from redis import asyncio as aioredis
 
 SLOT_META = "xxgk_host_slot"
 
@@ -55,33 +57,37 @@ _tag = f"{socket.gethostname()}:{os.getpid()}"
 
 
 class HostLimiter:
-    """Acquire/release the shared per-host slot; usable outside Scrapy (the benchmark does)."""
+    """Acquire/release the shared per-host slot (asyncio; the benchmark uses it directly too)."""
 
-    def __init__(self, server, prefix: str, limit: int, interval: float, hold_ttl: float):  # type: ignore[no-untyped-def]
-        self.server, self.prefix = server, prefix
+    def __init__(self, redis_url: str, prefix: str, limit: int, interval: float, hold_ttl: float):
+        self.server = aioredis.Redis.from_url(redis_url)
+        self.prefix = prefix
         self.limit, self.interval, self.hold_ttl = limit, interval, hold_ttl
-        self.script = server.register_script(ACQUIRE_LUA)
+        self.script = self.server.register_script(ACQUIRE_LUA)
+        self.local: dict[str, asyncio.Semaphore] = {}
 
     def keys(self, host: str) -> list[str]:
         return [f"{self.prefix}:host:{host}:active", f"{self.prefix}:host:{host}:next"]
 
-    def try_acquire(self, host: str, holder: str) -> tuple[bool, float]:
-        granted, wait = self.script(keys=self.keys(host),
-                                    args=[holder, self.limit, self.interval, self.hold_ttl])
-        return bool(int(granted)), float(wait)
-
     async def acquire(self, host: str) -> str:
+        await self.local.setdefault(host, asyncio.Semaphore(self.limit)).acquire()
         holder = f"{_tag}:{next(_holder_ids)}"
-        while True:
-            granted, wait = self.try_acquire(host, holder)
-            if granted:
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                return holder
-            await asyncio.sleep(wait * random.uniform(0.5, 1.0))
+        try:
+            while True:
+                granted, wait = await self.script(keys=self.keys(host),
+                                                  args=[holder, self.limit, self.interval, self.hold_ttl])
+                if int(granted):
+                    if float(wait) > 0:
+                        await asyncio.sleep(float(wait))
+                    return holder
+                await asyncio.sleep(float(wait) * random.uniform(0.5, 1.0))
+        except BaseException:
+            self.local[host].release()
+            raise
 
-    def release(self, host: str, holder: str) -> None:
-        self.server.zrem(self.keys(host)[0], holder)
+    async def release(self, host: str, holder: str) -> None:
+        self.local[host].release()
+        await self.server.zrem(self.keys(host)[0], holder)
 
 
 class HostLimitMiddleware:
@@ -97,8 +103,7 @@ class HostLimitMiddleware:
         interval = float(interval) if interval not in (None, "") else s.getfloat("DOWNLOAD_DELAY", 1.0)
         limit = s.getint("XXGK_HOST_CONCURRENCY") or s.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2)
         hold = s.getfloat("DOWNLOAD_TIMEOUT", 60) + 30  # a killed worker's slot frees itself
-        return cls(HostLimiter(connection.from_settings(s), s.get("XXGK_REDIS_PREFIX", "xxgk"),
-                               limit, interval, hold))
+        return cls(HostLimiter(s["REDIS_URL"], s.get("XXGK_REDIS_PREFIX", "xxgk"), limit, interval, hold))
 
     async def process_request(self, request: Request) -> None:
         host = urlsplit(request.url).netloc
@@ -106,15 +111,15 @@ class HostLimitMiddleware:
         request.meta[SLOT_META] = (host, holder)
         return None
 
-    def _release(self, request: Request) -> None:
+    async def _release(self, request: Request) -> None:
         slot = request.meta.pop(SLOT_META, None)
         if slot:
-            self.limiter.release(*slot)
+            await self.limiter.release(*slot)
 
-    def process_response(self, request: Request, response: Response) -> Response:
-        self._release(request)
+    async def process_response(self, request: Request, response: Response) -> Response:
+        await self._release(request)
         return response
 
-    def process_exception(self, request: Request, exception: Exception) -> None:
-        self._release(request)
+    async def process_exception(self, request: Request, exception: Exception) -> None:
+        await self._release(request)
         return None

@@ -74,13 +74,26 @@ redis.call('HSET', KEYS[2], ARGV[2], data)
 redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), ARGV[2])
 return data
 """
-# KEYS[6] = done set; ARGV: max_requeues, site id -> {queued, leased, newly_done}
+# KEYS[6] = done set; ARGV: max_requeues, site id, mark ('1': a drained site joins `done`)
+# -> {queued, leased, newly_done}
 STATUS_LUA = _REQUEUE + """
 local queued = redis.call('LLEN', KEYS[1])
 local leased = redis.call('HLEN', KEYS[2])
 local newly = 0
-if queued == 0 and leased == 0 then newly = redis.call('SADD', KEYS[6], ARGV[2]) end
+if queued == 0 and leased == 0 and ARGV[3] == '1' then newly = redis.call('SADD', KEYS[6], ARGV[2]) end
 return {queued, leased, newly}
+"""
+# KEYS: queue, dupefilter, leases, deadlines; ARGV: request, fingerprint ('' = dont_filter), old lease
+# -> 1 queued, 0 a duplicate. Seen-mark, push and the end of the replaced lease are one step, so a
+# worker killed in between cannot leave a fingerprint without its request.
+PUSH_LUA = """
+if ARGV[2] ~= '' and redis.call('SADD', KEYS[2], ARGV[2]) == 0 then
+  if ARGV[3] ~= '' then redis.call('HDEL', KEYS[3], ARGV[3]); redis.call('ZREM', KEYS[4], ARGV[3]) end
+  return 0
+end
+redis.call('LPUSH', KEYS[1], ARGV[1])
+if ARGV[3] ~= '' then redis.call('HDEL', KEYS[3], ARGV[3]); redis.call('ZREM', KEYS[4], ARGV[3]) end
+return 1
 """
 # KEYS[1] = deadlines; ARGV: ttl, ids... -> how many of the ids were still leased
 RENEW_LUA = """
@@ -141,6 +154,7 @@ class Scripts:
 
     def __init__(self, server: Redis):
         self.pop = server.register_script(POP_LUA)
+        self.push = server.register_script(PUSH_LUA)
         self.status = server.register_script(STATUS_LUA)
         self.renew = server.register_script(RENEW_LUA)
         self.release = server.register_script(RELEASE_LUA)
@@ -173,15 +187,16 @@ class LeasedQueue(FifoQueue):
         self.held.add(lease)
         return request
 
-    def push_replacing(self, request: Request) -> None:
-        """Push a request that replaces a leased one (retry, redirect) and end that lease, atomically."""
-        old = request.meta.pop(LEASE_META, None)
+    def push_unseen(self, request: Request, fingerprint: str | None) -> bool:
+        """Queue `request` unless `fingerprint` was seen; a request that replaces a leased one
+        (retry, redirect: it carries the lease id) ends that lease in the same step."""
+        old = request.meta.pop(LEASE_META, None) or ""
+        self.held.discard(old)
+        self.finished.discard(old)
+        keys = [self.key, self.keys.site(self.site_id, "dupefilter"), self.keys.site(self.site_id, "leases"),
+                self.keys.site(self.site_id, "deadlines")]
         data = self._encode_request(request)
-        pipe = self.server.pipeline(transaction=True)
-        pipe.lpush(self.key, data)
-        if old:
-            self._ack_in(pipe, [old])
-        pipe.execute()
+        return bool(self.scripts.push(keys=keys, args=[data, fingerprint or "", old], client=self.server))
 
     def done(self, request: Request | None) -> None:
         """The request's callback/errback ran: acknowledge its lease (batched, see `flush`)."""
@@ -223,13 +238,14 @@ class LeasedQueue(FifoQueue):
 
 
 def site_status(server: Redis, keys: Keys, site_ids: list[str], max_requeues: int,
-                scripts: Scripts | None = None) -> dict[str, tuple[int, int, bool]]:
-    """{site: (queued, leased, newly_done)} after requeuing expired leases; drained sites join `done`."""
+                scripts: Scripts | None = None, mark: bool = False) -> dict[str, tuple[int, int, bool]]:
+    """{site: (queued, leased, newly_done)} after requeuing expired leases; with `mark`, drained
+    sites join `done` (newly_done tells the one caller that did it)."""
     scripts = scripts or Scripts(server)
     pipe = server.pipeline(transaction=False)
     for site in site_ids:
         scripts.status(keys=keys.lease_keys(site) + [keys.crawl_key("done")],
-                       args=[max_requeues, site], client=pipe)
+                       args=[max_requeues, site, "1" if mark else "0"], client=pipe)
     return {site: (int(q), int(n), bool(new)) for site, (q, n, new) in zip(site_ids, pipe.execute())}
 
 
@@ -281,17 +297,12 @@ class DistributedScheduler(RedisScheduler):
         self.queue.release()
 
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
+        fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
+        if not self.queue.push_unseen(request, fingerprint):
             self.df.log(request, self.spider)
-            self.queue.done(request)  # e.g. a redirect to a page already seen: its lease ends here
             return False
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
-        if request.meta.get(LEASE_META):
-            self.queue.held.discard(request.meta[LEASE_META])
-            self.queue.push_replacing(request)
-        else:
-            self.queue.push(request)
         return True
 
     def next_request(self) -> Request | None:

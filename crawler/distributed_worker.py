@@ -180,7 +180,8 @@ class Worker:
         jobs = self.registry()
         done = {m.decode() for m in self.server.smembers(self.keys.crawl_key("done"))}
         pending = [s for s in jobs if s not in done]
-        status = site_status(self.server, self.keys, pending, self.max_requeues, self.scripts) if pending else {}
+        status = site_status(self.server, self.keys, pending, self.max_requeues, self.scripts, mark=True) \
+            if pending else {}
         for site, (_, _, newly_done) in status.items():
             if newly_done:
                 self.final_record(site, jobs[site])
