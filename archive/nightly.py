@@ -191,9 +191,15 @@ def write_logs(home: Home, summary: Summary) -> None:
 
 
 # -- the command ---------------------------------------------------------------------------------
-def run(args: argparse.Namespace) -> int:
+def crawl_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """`xxgk crawl`'s settings from the same options, plus Playwright started only on demand."""
+    from archive.lazy_playwright import HANDLERS
     from crawler.run import settings_from_args
 
+    return {"DOWNLOAD_HANDLERS": HANDLERS, **settings_from_args(args)}
+
+
+def run(args: argparse.Namespace) -> int:
     home = Home.from_env().ensure()
     batch = new_run_id()
     try:
@@ -208,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"xxgk nightly: cleared a stale lock: {lock.stale}", file=sys.stderr)
         jobs = plan_jobs(args, batch)
         started = time.monotonic()
-        summary.crawl_exit = run_crawl(home, jobs, settings_from_args(args), lock.fd or -1, log,
+        summary.crawl_exit = run_crawl(home, jobs, crawl_settings(args), lock.fd or -1, log,
                                        args.crawl_timeout)
         summary.build["crawl_seconds"] = round(time.monotonic() - started, 2)
         summary.exit_status = _build_and_judge(home, jobs, args.max_error_rate, summary)
