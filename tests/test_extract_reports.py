@@ -80,16 +80,28 @@ def test_spreadsheets(name):
     assert row_values(ex.tables, "行政许可") == ["30", "-7", "23"]
 
 
-@pytest.mark.parametrize("seed", [SEEDS[1], SEEDS[2]])
-def test_doc_via_libreoffice_or_antiword(seed, docx_tables):
+def test_doc_via_libreoffice_or_antiword(docx_tables):
     """002's DOC loses its 附表 in LibreOffice's DOC import (the table becomes one paragraph):
     antiword's cross-check notices and its reading is used."""
+    seed = SEEDS[2]
     ex = extract(load(f"{seed}.doc"), filename=f"{seed}.doc")
     assert ex.method == "doc_converted"
     assert squeeze(ex.tables) == squeeze(docx_tables[seed])
-    if seed == SEEDS[2]:
-        assert any(w.startswith("table_rows_lost_in_conversion") for w in ex.warnings)
-        assert row_values(ex.tables, "主动公开文件数") == ["128", "839"]
+    assert any(w.startswith("table_rows_lost_in_conversion") for w in ex.warnings)
+    assert row_values(ex.tables, "主动公开文件数") == ["128", "839"]
+
+
+def test_office_files_batch(docx_tables):
+    """The build's path: all DOC/WPS attachments through one soffice call, same results."""
+    from archive.extract import ExtractError, extract_office_files
+    paths = [os.path.join(REPORTS, f"{seed}.doc") for seed in SEEDS]
+    junk = os.path.join(os.path.dirname(REPORTS), "bad", "garbage.bin")
+    out = extract_office_files(paths + [junk], filenames={paths[1]: "长乐年报.wps"})
+    for seed, path in zip(SEEDS, paths):
+        assert squeeze(out[path].tables) == squeeze(docx_tables[seed]), seed
+    assert out[paths[1]].method == "wps_converted" and out[paths[0]].method == "doc_converted"
+    assert row_values(out[paths[1]].tables, "行政许可") == ["30", "-7", "23"]
+    assert isinstance(out[junk], ExtractError) and out[junk].kind == "unsupported"
 
 
 def test_scan_pdf_section3_page_ocr():

@@ -179,38 +179,88 @@ def _from_antiword(text: str) -> tuple[str, list[Grid]]:
     return tidy_text("\n".join(lines)), tables
 
 
+def _method(fmt: str) -> str:
+    return "wps_converted" if fmt == "wps" else "doc_converted"
+
+
+def _sniffed(path: str, hint: str | None = None) -> str:
+    with open(path, "rb") as fh:
+        head = fh.read(2 * 2**20)
+    return sniff_format(head, filename=hint or path)
+
+
+def _finish(src: str, fmt: str, docx_path: str | None, lo_error: ExtractError | None,
+            deadline: Deadline) -> Extracted:
+    """Converted DOCX -> Extracted, cross-checked with antiword on the original `src`;
+    antiword's reading is used when LibreOffice failed or flattened tables."""
+    method = _method(fmt)
+    aw = antiword_text(src, timeout=min(30.0, max(deadline.remaining(), 1))) if fmt in ("doc", "wps") else None
+    if docx_path:
+        with open(docx_path, "rb") as fh:
+            ex = extract_docx(fh.read(), deadline, fmt=fmt)
+        ex.method = method
+        lost = cross_check(antiword_tables(aw), ex.tables) if aw is not None else []
+        if lost:   # LibreOffice flattened tables that antiword still reads as tables
+            text, tables = _from_antiword(aw)
+            return Extracted(text=text, tables=tables, method=method, pages=None,
+                             warnings=ex.warnings + lost + ["antiword text used"], format=fmt)
+        return ex
+    if aw and aw.strip():
+        text, tables = _from_antiword(aw)
+        why = lo_error.kind if lo_error else "no output"
+        return Extracted(text=text, tables=tables, method=method, pages=None,
+                         warnings=[f"libreoffice_failed:{why}; antiword text"], format=fmt)
+    if lo_error:
+        raise lo_error
+    raise ExtractError("tool_failed" if fmt in ("rtf", "odt") else "corrupt",
+                       f"LibreOffice could not convert this {fmt}")
+
+
 def extract_converted(data: bytes, fmt: str, deadline: Deadline) -> Extracted:
     """DOC/WPS/RTF/ODT: LibreOffice -> DOCX -> the DOCX path; antiword as cross-check and fallback."""
-    method = "wps_converted" if fmt == "wps" else "doc_converted"
     with scratch_dir("xxgk-doc-") as tmp:
         src = os.path.join(tmp, f"input.{_STAGE_EXT.get(fmt, 'doc')}")
         with open(src, "wb") as fh:
             fh.write(data)
-        warnings: list[str] = []
-        aw = antiword_text(src, timeout=min(30.0, max(deadline.remaining(), 1))) if fmt in ("doc", "wps") else None
-        out_dir = os.path.join(tmp, "out")
         lo_error: ExtractError | None = None
         try:
-            converted = convert_with_libreoffice([src], "docx", outdir=out_dir,
+            converted = convert_with_libreoffice([src], "docx", outdir=os.path.join(tmp, "out"),
                                                  timeout=max(deadline.remaining(), 1))
         except ExtractError as exc:
             converted, lo_error = {}, exc
-        if src in converted:
-            with open(converted[src], "rb") as fh:
-                ex = extract_docx(fh.read(), deadline, fmt=fmt)
-            ex.method, ex.warnings = method, warnings + ex.warnings
-            lost = cross_check(antiword_tables(aw), ex.tables) if aw is not None else []
-            if lost:   # LibreOffice flattened tables that antiword still reads as tables
-                text, tables = _from_antiword(aw)
-                return Extracted(text=text, tables=tables, method=method, pages=None,
-                                 warnings=ex.warnings + lost + ["antiword text used"], format=fmt)
-            return ex
-        if aw and aw.strip():
-            text, tables = _from_antiword(aw)
-            why = lo_error.kind if lo_error else "no output"
-            return Extracted(text=text, tables=tables, method=method, pages=None,
-                             warnings=[f"libreoffice_failed:{why}; antiword text"], format=fmt)
-        if lo_error:
-            raise lo_error
-        raise ExtractError("tool_failed" if fmt in ("rtf", "odt") else "corrupt",
-                           f"LibreOffice could not convert this {fmt}")
+        return _finish(src, fmt, converted.get(src), lo_error, deadline)
+
+
+def extract_office_files(paths: Iterable[str], filenames: dict[str, str] | None = None,
+                         timeout: float = 120) -> dict[str, Extracted | ExtractError]:
+    """DOC/WPS/RTF files converted in batched soffice calls (one per BATCH_SIZE files), each
+    then extracted like `extract()` would (antiword cross-check and fallback included).
+
+    `filenames` maps a path to the server's filename (a `.wps` name gives `wps_converted`).
+    Returns {path: Extracted or the ExtractError for that file}."""
+    paths = list(dict.fromkeys(paths))
+    names = filenames or {}
+    results: dict[str, Extracted | ExtractError] = {}
+    fmts = {}
+    for path in paths:
+        try:
+            fmts[path] = _sniffed(path, names.get(path))
+        except OSError as exc:
+            results[path] = ExtractError("empty", f"unreadable: {exc}")
+            continue
+        if fmts[path] not in ("doc", "wps", "rtf", "odt"):
+            results[path] = ExtractError("unsupported", f"not a word-processor file ({fmts[path]})")
+    todo = [p for p in paths if p not in results]
+    with scratch_dir("xxgk-docs-") as tmp:
+        try:
+            converted, lo_error = convert_with_libreoffice(todo, "docx", outdir=tmp), None
+        except ExtractError as exc:
+            converted, lo_error = {}, exc
+        for path in todo:
+            try:
+                results[path] = _finish(path, fmts[path], converted.get(path), lo_error, Deadline(timeout))
+            except ExtractError as exc:
+                results[path] = exc
+            except Exception as exc:  # a library failing on hostile bytes
+                results[path] = ExtractError("corrupt", f"{type(exc).__name__}: {exc}"[:500])
+    return results
