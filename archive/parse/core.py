@@ -38,8 +38,8 @@ _GRID_MARKERS = [
 def split_grids(tables: list[list[list[str]]] | None) -> dict[str, list[list[str]]]:
     """Grid rows per section; a grid may hold one sub-table or several sections."""
     out: dict[str, list[list[str]]] = {}
+    current = None  # a grid without markers continues the previous one (page break)
     for grid in tables or []:
-        current = None
         for row in grid:
             flat = norm_label("|".join(str(c or "") for c in row))
             for sec, pat in _GRID_MARKERS:

@@ -66,13 +66,11 @@ def _detect_template(rows: list[Row], text: str, hint: str | None) -> str:
     flat = norm_label(text)
     if any(s in flat for s in S3_G2_SIGNS):
         return "G2"
+    if hint in ("G1", "G2"):
+        return hint  # section 二's generation; only explicit G2 labels override it
     n = sum(1 for r in rows if any(c.kind == VALUE for c in r.cells) or
             (r.blanks == "full" and sum(1 for c in r.region() if c.kind == BLANK) >= K))
-    if n in (25, 26) and "其他处理" in flat:
-        return "G2" if n == 25 else hint or "G1"
-    if n in (23, 24):
-        return "G1"
-    return hint if hint in ("G1", "G2") else "G1"
+    return "G2" if n == 25 and "其他处理" in flat else "G1"
 
 
 def _start(rows: list[Row]) -> int | None:
