@@ -192,3 +192,23 @@ def test_section2_rows_without_labels_are_positional() -> None:
     assert "positional" in next(c for c in res.disclosure_items if c.row_key == "normative_docs").flags
     assert (got["s2.licensing.change"], got["s2.other_services.change"]) == (2, -1)
     assert res.templates["s2"] == "G1"
+
+
+def test_section3_digits_glued_to_labels() -> None:
+    """川主乡-style concatenation in section 三: one digit per cell can be split, flagged."""
+    lines = [f"{label}0000000" for label in G1_S3_LABELS]
+    lines[0] = G1_S3_LABELS[0] + "1000001"
+    lines[2] = G1_S3_LABELS[2] + "1000001"
+    lines[21] = G1_S3_LABELS[21] + "1000001"
+    res = parse_text(report(s3="\n".join(lines)))
+    assert s3_row(res, "new") == [1, 0, 0, 0, 0, 0, 1]
+    assert "ambiguous_concat" in s3_flags(res, "new", "total")
+    assert all(c.ok for c in res.consistency_checks if c.rule in ("R1", "R2", "R3"))
+
+
+def test_jilin_extra_line_after_section2() -> None:
+    s2 = ("第二十条第（一）项\n信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量\n规章\t0\t0\t0\n规范性文件\t1\t1\t4\n"
+          "2020年本行政区域(或本部门)政府信息公开发布总数量(非新闻类、消息类):35\n")
+    res = parse_text(report(s2=s2))
+    assert res.extra["s2.extra.published_total"] == 35
+    assert res.cells()["s2.normative_docs.total_published"] == 4

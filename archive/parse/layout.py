@@ -231,6 +231,11 @@ def _plain(lines: list[str]) -> list[Row]:
             continue
         if cell.kind == LABEL and cur and any(c.kind != LABEL for c in cur):
             close()
+        if cell.kind == LABEL and re.search(r"[\u4e00-\u9fff]\d+$", s):
+            close()  # `规章000`: values glued to the label make a row of their own
+            cur.append(cell)
+            close()
+            continue
         cur.append(cell)
     close()
     return rows

@@ -200,6 +200,7 @@ def _item(tpl: str, article: str | None, key: str, row_label: str, col_key: str,
     p = _parse(col_key, cell.raw)
     item.flags.extend(f for f in p.flags if f not in item.flags)
     item.unit, item.extra = p.unit, dict(p.extra)
+    item.unit_source = p.extra.get("unit_source")
     if p.blank:
         item.value = 0
         if col_key in ("total_amount", "amount_wan"):

@@ -160,7 +160,7 @@ def resolve_row(row: RawRow, template: str) -> tuple[list[ApplicationCount], str
     if row.cells and row.cells[0].kind == "concat_bad":
         return [ApplicationCount(row.key, row.label, a, row.cells[0].raw, None,
                                  ["ambiguous_concat", "unparsed"], template) for a in APPLICANTS], None
-    cells = fit(row.cells, K, row.blanks)
+    cells = row.cells if row.concat else fit(row.cells, K, row.blanks)
     if len(cells) == K:
         return [_cell(row, a, c, [], template, True) for a, c in zip(APPLICANTS, cells)], None
     vals = [c for c in cells if c.kind != BLANK]

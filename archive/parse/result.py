@@ -17,6 +17,7 @@ class DisclosureItem:  # section 二
     flags: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
     template: str | None = None
+    unit_source: str | None = None  # money cells: the unit written in the cell, `header` or `unspecified`
 
     @property
     def key(self) -> str:
