@@ -100,6 +100,8 @@ S3_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
 S3_GROUPS = [("不予公开", "denied.state_secret"), ("无法提供", "unable.not_held"),
              ("不予处理", "not_processed.complaint"), ("其他处理", "other")]
 S3_DERIVED = {"denied": "denied.", "unable": "unable.", "not_processed": "not_processed."}
+S3_GROUP_LABEL = {"denied": "（三）不予公开", "unable": "（四）无法提供", "not_processed": "（五）不予处理",
+                  "other": "（六）其他处理"}
 S3_G2_SIGNS = ("逾期不补正", "收费通知")
 
 # ---------------------------------------------------------------- section 四

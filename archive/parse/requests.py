@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .keys import (APPLICANTS, S3_DERIVED, S3_G2_SIGNS, S3_GROUPS, S3_KEYWORDS, S3_LABEL,
-                   S3_ROWS)
+from .keys import (APPLICANTS, S3_DERIVED, S3_G2_SIGNS, S3_GROUP_LABEL, S3_GROUPS, S3_KEYWORDS,
+                   S3_LABEL, S3_ROWS)
 from .layout import BLANK, LABEL, VALUE, Cell, Row, fit
 from .normalize import norm_label, parse_count
 from .result import ApplicationCount
@@ -297,7 +297,7 @@ def derived(by_key: dict[str, list[ApplicationCount]], tpl: str) -> list[Applica
         for i, a in enumerate(APPLICANTS):
             vals = [by_key[k][i].value if k in by_key else None for k in members]
             total = None if None in vals else sum(vals)
-            out.append(ApplicationCount(name, S3_LABEL.get(name, name), a, None, total,
+            out.append(ApplicationCount(name, S3_GROUP_LABEL[name], a, None, total,
                                         ["derived"], tpl))
     return out
 
