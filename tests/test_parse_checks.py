@@ -1,7 +1,10 @@
 """Consistency rules (§6) on parsed cells, missing tables (§8.2) and parse status."""
 from __future__ import annotations
 
-from test_parse_layouts import pipe_s3, report
+try:
+    from test_parse_layouts import pipe_s3, report
+except ImportError:  # tests/ imported as a package
+    from tests.test_parse_layouts import pipe_s3, report
 
 from archive.parse import parse_text
 

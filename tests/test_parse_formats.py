@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from test_parse_seeds import expected_cells
+try:
+    from test_parse_seeds import expected_cells
+except ImportError:  # tests/ imported as a package
+    from tests.test_parse_seeds import expected_cells
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
 MINE = Path(__file__).parent / "fixtures" / "parse"
