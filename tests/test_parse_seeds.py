@@ -117,6 +117,9 @@ def test_seed_000_short_rows_and_positions() -> None:
     assert {"denied.law_prohibited", "unable.needs_creation", "not_processed.duplicate"} <= positional
     assert "not_processed.excessive" not in positional
     assert any("denied.admin_query" in n for n in res.parse_notes)
+    # 170 | 减少166 | 4: decisions filled as the current count — an info note, never a failed check
+    assert any(n.startswith("R8 (info): s2.licensing") for n in res.parse_notes)
+    assert all(c.ok for c in res.consistency_checks)
 
 
 def test_seed_json_schema() -> None:

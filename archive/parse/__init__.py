@@ -3,5 +3,7 @@ from .core import ParseError, parse_file, parse_text
 from .result import (ApplicationCount, Check, DisclosureItem, LegacyIndicator, ReportResult,
                      ReviewLitigationCount)
 
-__all__ = ["parse_text", "parse_file", "ParseError", "ReportResult", "DisclosureItem",
+PARSER_VERSION = 1  # bump when output for the same input changes (the builder re-parses)
+
+__all__ = ["PARSER_VERSION", "parse_text", "parse_file", "ParseError", "ReportResult", "DisclosureItem",
            "ApplicationCount", "ReviewLitigationCount", "LegacyIndicator", "Check"]

@@ -1,4 +1,4 @@
-"""Consistency rules R1–R5, R8, R9 (report-format.md §6), on parsed cells only.
+"""Consistency rules R1–R5, R9 (R8 as an info note) (report-format.md §6), on parsed cells only.
 
 Cells without a value and cells inferred from narrative text are left out; a rule with
 nothing to evaluate is not reported.
@@ -100,7 +100,8 @@ def evaluate(res: ReportResult) -> list[Check]:
                 r4f.append(f"{g}: total {tot} != {' + '.join(str(p) for p in parts)} = {sum(parts)}")
     out.append(_rule("R4", "E", r4f, n4, "groups"))
     out.append(_r5(res))
-    out.extend(_r8(res))
+    for note in r8_notes(res):
+        res.note(note)
     out.append(_r9(res))
     return [c for c in out if c is not None]
 
@@ -119,20 +120,18 @@ def _r5(res: ReportResult) -> Check | None:
     return _rule("R5", "E", bad, n, "counts")
 
 
-def _r8(res: ReportResult) -> list[Check]:
-    """Info only: G1 `decisions == prev_count + change` is no rule (§3.3), just a hint."""
+def r8_notes(res: ReportResult) -> list[str]:
+    """G1 `decisions == prev_count + change` is no rule (§3.3): an info note, not a check,
+    so that dashboards counting failed checks are not misled."""
     rows: dict[str, dict[str, float]] = {}
     for c in res.disclosure_items:
         if c.template == "G1" and c.value is not None and c.col_key in ("prev_count", "change", "decisions"):
             rows.setdefault(c.row_key, {})[c.col_key] = c.value
     out = []
     for key, r in rows.items():
-        if len(r) == 3 and (r["prev_count"] or r["change"] or r["decisions"]):
-            holds = r["prev_count"] + r["change"] == r["decisions"]
-            out.append(Check("R8", holds, "I",
-                             f"{key}: decisions {r['decisions']} "
-                             f"{'==' if holds else '!='} prev_count {r['prev_count']} + change {r['change']}"
-                             + (" (decisions filled as the current item count)" if holds else "")))
+        if len(r) == 3 and r["change"] and r["prev_count"] + r["change"] == r["decisions"]:
+            out.append(f"R8 (info): s2.{key}: decisions {r['decisions']} == prev_count {r['prev_count']}"
+                       f" + change {r['change']}: decisions look like the current item count")
     return out
 
 
