@@ -150,6 +150,7 @@ def build(home: Home, force: bool = False, progress: bool | None = None,
         db = sqlite_utils.Database(tmp)
         db.execute("pragma journal_mode = memory")  # the tmp copy is disposable
         db.execute("pragma synchronous = off")
+        db.execute("pragma cache_size = -262144")  # 256 MB: random-id index inserts stay in memory
         stats = _build_into(db, home, tools, force, progress)
         db["build_meta"].upsert_all([
             {"key": "input_fingerprint", "value": fingerprint},
