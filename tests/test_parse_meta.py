@@ -90,3 +90,12 @@ def test_agency_fallbacks_and_cleanup() -> None:
     spam = "UedBet体育城市管理综合执法局2021年政府信息公开工作年度报告\n"
     assert find_agency(find_title(spam), spam, 2021, {"agency": "某市城市管理综合执法局"}) == (
         "某市城市管理综合执法局", "hint")
+
+
+def test_page_title_hint_beats_sidebar_links() -> None:
+    """A portal sidebar listing older reports must not become the title (or the year)."""
+    text = ("相关文章\n某县示范局2019年政府信息公开工作年度报告\n"
+            "某县示范局2020年政府信息公开工作年度报告（全文）\n一、总体情况\n2020年，……\n")
+    assert parse_text(text).report_year == 2019  # without the page metadata the sidebar wins…
+    res = parse_text(text, hints={"title": "某县示范局2020年政府信息公开工作年度报告（全文）"})
+    assert (res.title, res.report_year) == ("某县示范局2020年政府信息公开工作年度报告", 2020)

@@ -124,9 +124,12 @@ def parse_text(text: str, tables: list[list[list[str]]] | None = None,
     grids = split_grids(tables)
 
     title = find_title(text)
-    res.title = title.text or (squeeze(hints["title"]) if hints.get("title") else None)
-    if title.text is None and hints.get("title"):
-        title = find_title(hints["title"])
+    hint_title = squeeze(hints.get("title") or "")
+    if hint_title and title.text != hint_title and hint_title in {squeeze(ln) for ln in text.split("\n")}:
+        title = find_title(hint_title)  # the page's own title appears in the body: trust it over chrome
+    if title.text is None and hint_title:
+        title = find_title(hint_title)
+    res.title = title.text or hint_title or None
     res.report_year, res.year_source = find_year(title.text, text, regs.get("s1_overview"), hints)
     res.agency, res.agency_source = find_agency(title, text, res.report_year, hints)
 

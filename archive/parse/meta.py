@@ -17,7 +17,8 @@ def squeeze(s: str) -> str:
 def _title_core(line: str) -> str:
     s = nfkc(line).strip().lstrip("#•*>- \t")
     s = re.sub(r"^标\s*题\s*[:：]\s*", "", s)
-    return squeeze(s)
+    s = re.sub(r"(?:[(（](?:全文|正文|终稿)[)）]|\.(?:pdf|docx?|wps|html?))$", "", squeeze(s))
+    return s
 
 
 def _looks_like_title(s: str) -> bool:
