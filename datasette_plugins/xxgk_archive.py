@@ -1,13 +1,15 @@
 """Datasette plugin for the xxgk archive (loaded by `xxgk serve` via --plugins-dir).
 
 - `/-/original/<sha256>`: an archived body, by hash only (archive.originals), sandboxed.
-- hash columns render as links to those originals.
+- hash columns render as links to those originals; report ids in canned-query results link
+  to the report's page.
 - Datasette's search box on a table with a 1–2 character query (which trigram FTS
   silently answers with nothing) is redirected to the `search` canned query, which falls
   back to LIKE.
 """
 from __future__ import annotations
 
+import re
 import urllib.parse
 from pathlib import Path
 
@@ -22,6 +24,7 @@ PLUGIN = "xxgk-archive"
 LINK_COLUMNS = {"sha256", "archived_page", "archived_file"}
 SEARCH_TABLES = {"reports", "attachments", "report_summary"}
 MIN_FTS_CHARS = 3
+REPORT_ID_RE = re.compile(r"^[0-9a-f]{16}$")
 
 
 def _config(datasette) -> dict:
@@ -45,7 +48,10 @@ def register_routes():
 
 
 @hookimpl
-def render_cell(value, column):
+def render_cell(value, column, table, database):
+    if column == "report_id" and table is None and isinstance(value, str) and REPORT_ID_RE.match(value):
+        # canned-query results: lead to the report's row page (text, figures, originals)
+        return Markup(f'<a href="/{escape(database)}/reports/{escape(value)}">{escape(value)}</a>')
     if column in LINK_COLUMNS and isinstance(value, str) and SHA256_RE.match(value):
         href = f"/-/original/{value}"
         return Markup(f'<a class="xxgk-original" href="{escape(href)}">原件 original {escape(value[:12])}…</a> '

@@ -67,6 +67,9 @@ def test_two_character_search_falls_back(site):
     page.screenshot(path=str(ARTIFACTS / "archive_search_2chars.png"), full_page=True)
     assert "/archive/search" in page.url  # led to the LIKE fallback
     assert "福州市长乐区统计局2020年政府信息公开年度报告" in page.inner_text("body")
+    page.click(f"a[href='/archive/reports/{ids['b']}']")  # a result opens its report
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"/archive/reports/{ids['b']}") and "报告全文见附件" in page.inner_text("body")
 
 
 def test_report_figures_and_original(site):

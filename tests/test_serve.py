@@ -123,3 +123,9 @@ def test_report_page_links_to_original_and_escapes_html(served):
     sha = sha_of(home, "select sha256 from reports where report_id = ?", [ids["c"]])
     assert status == 200 and f'href="/-/original/{sha}"' in page
     assert "<script>document.title" not in page  # archived markup never reaches the page unescaped
+
+
+def test_canned_query_results_link_to_reports(served):
+    srv, _, ids = served
+    status, _, body = get(srv, "/archive/agency_reports?agency=" + urllib.parse.quote("海盐县"))
+    assert status == 200 and f'href="/archive/reports/{ids["d"]}"' in body.decode()
