@@ -69,25 +69,34 @@ async def pass_challenge(url: str, launch_options: dict[str, Any], user_agent: s
         try:
             context = await browser.new_context(user_agent=user_agent) if user_agent else await browser.new_context()
             page = await context.new_page()
-            passed = asyncio.Event()
+            statuses: list[int] = []  # main-frame navigation answers, in order
 
             def on_response(resp: Any) -> None:
-                if resp.request.is_navigation_request() and resp.frame == page.main_frame and resp.status < 400:
-                    passed.set()
+                if resp.request.is_navigation_request() and resp.frame == page.main_frame:
+                    statuses.append(resp.status)
 
             page.on("response", on_response)
             try:
                 await page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
             except Exception as exc:  # navigation interrupted by the script's reload is normal
                 logger.debug("challenge navigation: %s", exc)
-            try:
-                await asyncio.wait_for(passed.wait(), timeout)
-            except asyncio.TimeoutError:
-                raise RuntimeError(f"still challenged after {timeout:.0f}s in Chromium") from None
+            deadline = time.monotonic() + timeout
+            while not _past_challenge(statuses):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"still challenged after {timeout:.0f}s in Chromium (answers {statuses[:6]})")
+                await asyncio.sleep(0.2)
             cookies = await context.cookies()
         finally:
             await browser.close()
     return [{"name": c["name"], "value": c["value"], "path": c.get("path") or "/"} for c in cookies]
+
+
+CHALLENGE_STATUSES = (412, 521, 202, 403)
+
+
+def _past_challenge(statuses: list[int]) -> bool:
+    """A 2xx/3xx page, or a later answer that is no longer a challenge (say a 503 the crawl retries)."""
+    return any(s < 400 and s != 202 for s in statuses) or any(s not in CHALLENGE_STATUSES for s in statuses[1:])
 
 
 @dataclass
