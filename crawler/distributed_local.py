@@ -84,6 +84,7 @@ def seed(env: dict[str, str], site_list: Path, timeout: float = 120) -> str:
 
 
 def start_worker(env: dict[str, str], name: str, *extra: str) -> subprocess.Popen[str]:
+    Path(env["XXGK_HOME"]).mkdir(parents=True, exist_ok=True)
     log = open(Path(env["XXGK_HOME"]) / f"worker-{name}.stderr", "w")
     return subprocess.Popen(xxgk("--distributed", "--worker", name, "--delay", "0", *extra), cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=log, text=True)
