@@ -5,8 +5,9 @@
 * One run at a time: `archive.lock.RunLock` on `$XXGK_HOME/nightly.lock`; the lock's file
   descriptor is passed to the crawl child, so a killed nightly whose crawl still runs keeps
   the lock, and a dead one never blocks the next (a stale lock is reported and cleared).
-* The crawl runs in a child process (Scrapy's reactor runs once per process, and a crawler
-  crash must not prevent the build and the report). Each site gets run id
+* The crawl runs in child processes (Scrapy's reactor runs once per process, a crawler
+  crash must not prevent the build and the report, and one process is CPU-bound: the sites
+  are split over `--processes` of them). Each site gets run id
   `<nightly run id>-<site>`; its records, `runs/<run id>.log` and `crawl_runs` row follow.
 * Incremental by the crawler's design: list pages re-read, detail pages and attachments
   asked with If-None-Match/If-Modified-Since from earlier captures. Killed at any moment,
@@ -58,6 +59,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="extra Scrapy setting")
     p.add_argument("--max-error-rate", type=float, default=health.DEFAULT_MAX_ERROR_RATE,
                    help="fetch errors per request above which a site is unhealthy (default 0.10)")
+    p.add_argument("--processes", type=int, default=min(4, os.cpu_count() or 1),
+                   help="crawl processes the sites are split over (default: CPUs, at most 4)")
     p.add_argument("--crawl-timeout", type=float, default=6 * 3600,
                    help="seconds before the crawl is stopped (graceful, then killed; default 6 h)")
 
@@ -102,29 +105,47 @@ def crawl_child(spec: dict[str, Any]) -> int:
 
 
 def run_crawl(home: Home, jobs: list[dict[str, Any]], settings: dict[str, Any], lock_fd: int,
-              log: Path, timeout: float) -> int:
-    """Crawl in a child that inherits the lock; SIGTERM is forwarded (graceful Scrapy stop)."""
+              log: Path, timeout: float, processes: int = 1) -> int:
+    """Crawl in child processes that inherit the lock; SIGTERM is forwarded (graceful Scrapy stop).
+
+    One Scrapy process is CPU-bound at a few dozen responses a second (it parses every page,
+    304s included), so many sites are split round-robin over `processes` children.
+    """
     env = {**os.environ, "XXGK_HOME": str(home.root)}
-    with open(log, "ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "archive.nightly"], stdin=subprocess.PIPE,
-                                stdout=out, stderr=subprocess.STDOUT, env=env, pass_fds=(lock_fd,),
-                                cwd=Path(__file__).resolve().parent.parent)
-        previous = signal.signal(signal.SIGTERM, lambda *_: proc.send_signal(signal.SIGTERM))
+    groups = [jobs[i::processes] for i in range(max(1, min(processes, len(jobs))))]
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def forward(*_: Any) -> None:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        with open(log, "ab") as out:
+            for group in groups:
+                proc = subprocess.Popen([sys.executable, "-m", "archive.nightly"], stdin=subprocess.PIPE,
+                                        stdout=out, stderr=subprocess.STDOUT, env=env, pass_fds=(lock_fd,),
+                                        cwd=Path(__file__).resolve().parent.parent)
+                procs.append(proc)
+                assert proc.stdin is not None
+                proc.stdin.write(json.dumps({"jobs": group, "settings": settings}).encode())
+                proc.stdin.close()
+            deadline = time.monotonic() + timeout
+            return max(_wait(p, deadline) for p in procs)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _wait(proc: subprocess.Popen[bytes], deadline: float) -> int:
+    try:
+        return proc.wait(max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGTERM)  # Scrapy closes its spiders: run_end is written
         try:
-            assert proc.stdin is not None
-            proc.stdin.write(json.dumps({"jobs": jobs, "settings": settings}).encode())
-            proc.stdin.close()
-            try:
-                return proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.send_signal(signal.SIGTERM)  # Scrapy closes spiders: run_end is written
-                try:
-                    return proc.wait(120)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    return proc.wait()
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+            return proc.wait(120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
 
 
 # -- summary -------------------------------------------------------------------------------------
@@ -192,11 +213,16 @@ def write_logs(home: Home, summary: Summary) -> None:
 
 # -- the command ---------------------------------------------------------------------------------
 def crawl_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """`xxgk crawl`'s settings from the same options, plus Playwright started only on demand."""
-    from archive.lazy_playwright import HANDLERS
+    """`xxgk crawl`'s settings from the same options, plus Playwright started only on demand.
+
+    scrapy-playwright starts a Node driver per handler (http and https) per site's crawler at
+    engine start — 110 drivers for 55 sites, most of an unchanged night's time — although
+    only a few JavaScript-built list pages ever ask for a browser.
+    """
     from crawler.run import settings_from_args
 
-    return {"DOWNLOAD_HANDLERS": HANDLERS, **settings_from_args(args)}
+    lazy = "crawler.distributed_browser.LazyPlaywrightDownloadHandler"
+    return {"DOWNLOAD_HANDLERS": {"http": lazy, "https": lazy}, **settings_from_args(args)}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -215,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
         jobs = plan_jobs(args, batch)
         started = time.monotonic()
         summary.crawl_exit = run_crawl(home, jobs, crawl_settings(args), lock.fd or -1, log,
-                                       args.crawl_timeout)
+                                       args.crawl_timeout, args.processes)
         summary.build["crawl_seconds"] = round(time.monotonic() - started, 2)
         summary.exit_status = _build_and_judge(home, jobs, args.max_error_rate, summary)
     except SystemExit as exc:  # argument errors from the planners
