@@ -1,0 +1,126 @@
+"""Regenerate docs/reliability.md from the reliability tests' own results.
+
+    .venv/bin/python scripts/reliability_report.py                 # run the tests, write the doc
+    .venv/bin/python scripts/reliability_report.py --from out.jsonl  # render saved outcomes only
+
+The tests (tests/test_hostile*.py, tests/test_crash.py) describe each fault, what the system
+does and what they measured through the `case` fixture (tests/fixtures/reliability/outcomes.py);
+with `$XXGK_RELIABILITY_OUT` set they append one JSON line per test, plus the fault-injection
+figures. Nothing in the table is written by hand: a failing test shows as FAILED.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+TESTS = ["tests/test_hostile.py", "tests/test_hostile_units.py", "tests/test_crash.py"]
+OUT_ENV = "XXGK_RELIABILITY_OUT"
+GROUPS = ["network", "anti-bot", "pagination", "content", "guarantee", "crash safety"]
+KNOBS = [
+    ("XXGK_MAX_BYTES (DOWNLOAD_MAXSIZE)", "100 MB", "a response larger than this is not read (`too_large`)"),
+    ("XXGK_MAX_LIST_PAGES", "200", "list/API pages per column (`too_many_pages`)"),
+    ("XXGK_MAX_REQUESTS", "20000", "requests per site and run, retries included (`too_many_requests`)"),
+    ("DOWNLOAD_TIMEOUT", "60 s", "whole response, however slowly it trickles (`timeout`)"),
+    ("RETRY_TIMES / XXGK_RETRY_BACKOFF", "3 / 2 s", "retries of 5xx, 408, 429 and transport failures, "
+     "exponential backoff with jitter"),
+    ("XXGK_BLOCK_PAUSE / XXGK_BLOCK_INTERVAL", "60 s / 0.5 s", "host paused after a temporary block (doubling), "
+     "then requests spaced"),
+    ("XXGK_CHALLENGE_TIMEOUT", "30 s", "time Chromium gets to pass a JS challenge"),
+    ("XXGK_WRONG_PAGE_RETRIES", "2", "retries of a report URL answering another page"),
+]
+
+
+def run_tests(out: Path, extra: list[str]) -> int:
+    env = {**os.environ, OUT_ENV: str(out)}
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TESTS, *extra]
+    return subprocess.run(cmd, cwd=REPO, env=env).returncode
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render(rows: list[dict[str, Any]], exit_code: int | None = None) -> str:
+    cases = [r for r in rows if r.get("type") == "case" and r.get("fault")]
+    figures = next((r for r in reversed(rows) if r.get("type") == "figures"), None)
+    passed = sum(c["outcome"] == "passed" for c in cases)
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out = [
+        "# Reliability: hostile and broken portals",
+        "",
+        f"Generated {stamp} by `scripts/reliability_report.py` from the outcomes of `{' '.join(TESTS)}` "
+        f"— **{passed}/{len(cases)} cases passed**" + (f" (pytest exit {exit_code})" if exit_code is not None else "")
+        + ". Do not edit by hand: re-run the script.",
+        "",
+        "Every fault ends in a row of `errors` (stage, kind, message, URL) and a crawl that goes on; good",
+        "reports on the same site are archived. The replica's fault modes are `replica/families/chaos.py`;",
+        "faults it has no mode for are patched into a replica server by `tests/test_hostile.py`.",
+        "",
+    ]
+    by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for c in cases:
+        by_group[c["group"]].append(c)
+    for group in [*GROUPS, *sorted(set(by_group) - set(GROUPS))]:
+        if group not in by_group:
+            continue
+        out += [f"## {group.capitalize()}", "", "| fault | what the system does | measured | result |",
+                "|---|---|---|---|"]
+        for c in by_group[group]:
+            result = "passed" if c["outcome"] == "passed" else f"**{c['outcome'].upper()}**"
+            test = c["test"].split("::", 1)[-1]
+            out.append(f"| {cell(c['fault'])} | {cell(c['behaviour'])} | {cell('; '.join(c['evidence']) or '—')} "
+                       f"| {result} (`{cell(test)}`) |")
+        out.append("")
+    out += ["## Fault injection (SIGKILL)", ""]
+    if figures:
+        out += ["| figure | value |", "|---|---|"]
+        labels = [("runs", "runs (crawl and build processes started)"), ("kills", "SIGKILLs"),
+                  ("crawl_kills", "… of a crawl"), ("build_kills", "… of a build"),
+                  ("db_checks", "database checks after a kill"),
+                  ("integrity_failures", "integrity failures (must be 0)"),
+                  ("captures_lost", "captures lost or changed (must be 0)"),
+                  ("bad_captures", "capture records without their complete raw file (must be 0)"),
+                  ("captures", "distinct captures checked"), ("seed", "random seed (XXGK_CRASH_SEED)")]
+        out += [f"| {label} | {figures.get(key, '—')} |" for key, label in labels]
+    else:
+        out.append("No figures: the fault-injection test did not run.")
+    out += ["", "## Caps and knobs", "", "| setting | default | bounds |", "|---|---|---|"]
+    out += [f"| `{cell(k)}` | {cell(d)} | {cell(b)} |" for k, d, b in KNOBS]
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--from", dest="source", type=Path, help="render these saved outcomes instead of running tests")
+    ap.add_argument("--out", type=Path, default=REPO / "docs" / "reliability.md")
+    ap.add_argument("pytest_args", nargs="*", help="extra pytest arguments")
+    args = ap.parse_args(argv)
+    code = None
+    if args.source:
+        rows = load(args.source)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "outcomes.jsonl"
+            path.touch()
+            code = run_tests(path, args.pytest_args)
+            rows = load(path)
+    args.out.write_text(render(rows, code), encoding="utf-8")
+    print(f"wrote {args.out} ({sum(r.get('type') == 'case' for r in rows)} cases)")
+    return 0 if code in (None, 0) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
