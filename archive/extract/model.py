@@ -48,10 +48,12 @@ def clean_cell(text: str | None) -> str:
 
 
 def rectangular(grid: Grid) -> Grid:
-    """Pad rows to the same width (every grid cell present) and drop trailing all-empty rows."""
+    """Pad rows to the same width, so every grid cell is present.
+
+    All-empty rows are kept: in a report table a row of blank cells is data (blank = 0 with
+    the `blank` flag, report-format.md §8.2), e.g. the 15 blank section-4 cells of seed 003.
+    """
     rows = [list(r) for r in grid]
-    while rows and not any(c for c in rows[-1]):
-        rows.pop()
     width = max((len(r) for r in rows), default=0)
     for r in rows:
         r.extend([""] * (width - len(r)))
