@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawler.distributed_local import LocalRedis, crawl_env, seed, start_worker, wait_all  # noqa: E402
@@ -39,7 +41,10 @@ def phase(srv: TimedReplica, redis_url: str, tmp: Path, k: int, args: argparse.N
     time.sleep(args.warmup)
     start = time.monotonic()
     n0 = len(srv.access)
-    time.sleep(args.window)
+    rss = 0
+    while time.monotonic() < start + args.window:
+        time.sleep(2)
+        rss = max(rss, max(_rss(w.pid) for w in workers))
     end = time.monotonic()
     window = [a for a in srv.access[n0:] if start <= a[1] < end]
     finished_early = sum(w.poll() is not None for w in workers)
@@ -56,7 +61,15 @@ def phase(srv: TimedReplica, redis_url: str, tmp: Path, k: int, args: argparse.N
         "busiest_site": busiest.site_id if busiest else None,
         "busiest_site_pages_per_s": round(busiest.requests / (end - start), 1) if busiest else 0.0,
         "workers_finished_before_window_end": finished_early, "warmup_s": round(start - t0, 1),
+        "max_worker_rss_mb": round(rss / 2**20),
     }
+
+
+def _rss(pid: int) -> int:
+    try:
+        return psutil.Process(pid).memory_info().rss
+    except psutil.Error:
+        return 0
 
 
 def main() -> int:
@@ -82,10 +95,10 @@ def main() -> int:
                   f"load {os.getloadavg()[0]:.1f}")
             rows = [phase(srv, url, tmp, int(k), args) for k in args.workers.split(",")]
     print(f"{'workers':>7} {'pages/s':>8} {'pages':>7} {'sites':>6} {'max in flight/site':>19} "
-          f"{'peak req/s/site':>16}")
+          f"{'peak req/s/site':>16} {'worker RSS MB':>14}")
     for r in rows:
         print(f"{r['workers']:>7} {r['pages_per_s']:>8} {r['pages']:>7} {r['sites_active']:>6} "
-              f"{r['max_in_flight_any_site']:>19} {r['peak_rate_any_site']:>16.0f}")
+              f"{r['max_in_flight_any_site']:>19} {r['peak_rate_any_site']:>16.0f} {r['max_worker_rss_mb']:>14}")
     out = Path(__file__).resolve().parent / "out" / "bench_distributed.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"sites": args.sites, "replica_startup_s": round(startup, 1),

@@ -185,13 +185,14 @@ class Worker:
         for site, (_, _, newly_done) in status.items():
             if newly_done:
                 self.final_record(site, jobs[site])
-        if all(st[:2] == (0, 0) for st in status.values()) and not self.open:
-            logger.info("worker %s: all %d sites done (%d site crawlers opened here)",
-                        self.name, len(jobs), self.opened_total)
+        given_up = {s for s, n in self.crashes.items() if n >= MAX_CRASHES}
+        if all(st[:2] == (0, 0) or s in given_up for s, st in status.items()) and not self.open:
+            logger.info("worker %s: all %d sites done (%d site crawlers opened here; gave up on %s)",
+                        self.name, len(jobs), self.opened_total, sorted(given_up) or "none")
             reactor.stop()
             return
         ready = sorted((s for s, st in status.items()
-                        if st[0] > 0 and s not in self.open and self.crashes.get(s, 0) < MAX_CRASHES),
+                        if st[0] > 0 and s not in self.open and s not in given_up),
                        key=lambda s: -status[s][0])
         for site in ready[: max(0, self.max_sites - len(self.open))]:
             self.start_site(site, jobs[site])
