@@ -3,8 +3,8 @@
 Detect-and-report first (guide: portals/antibot-and-http.md). A 瑞数-style 412/202 `$_ts`
 page or a 加速乐-style 521 cookie page is passed **once** in Chromium, only when met; the
 cookies it sets are then replayed over plain HTTP, so the crawl stays a crawl. A temporary
-block (403 "访问过于频繁", or 403/429 from a host that answered before) pauses the whole
-host and slows it down for the rest of the run instead of hammering it. A 200 answer that
+block (429, 403 "访问过于频繁", or 403s for several URLs of a host that answered before)
+pauses the whole host and slows it down for the rest of the run instead of hammering it. A 200 answer that
 is the home page instead of the requested report is retried later, then reported.
 
 Knobs (environment, so tests can shrink them): `XXGK_BLOCK_PAUSE` (first pause, s; doubles
@@ -49,10 +49,15 @@ def challenge_kind(status: int, body: bytes) -> str | None:
     return None
 
 
-def looks_blocked(status: int, body: bytes, host_answered_before: bool) -> bool:
+def looks_blocked(status: int, body: bytes, recent_forbidden_urls: int) -> bool:
+    """429, a 403 that says 访问过于频繁, or 403s for several URLs of a host that answered before.
+
+    A lone 403 on one URL is that URL's answer (recorded as `http_403`), not a reason to
+    pause a whole portal.
+    """
     if status not in (403, 429):
         return False
-    return status == 429 or host_answered_before or any(w in body[:4000] for w in BLOCK_WORDS)
+    return status == 429 or recent_forbidden_urls >= 2 or any(w in body[:4000] for w in BLOCK_WORDS)
 
 
 async def pass_challenge(url: str, launch_options: dict[str, Any], user_agent: str | None,
@@ -109,6 +114,7 @@ class HostState:
     cookies: list[dict[str, Any]] = field(default_factory=list)
     solved_at: float = -1.0
     solves: int = 0
+    forbidden: dict[str, float] = field(default_factory=dict)  # URL -> time of its last 403
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -148,6 +154,17 @@ class Guard:
                 if slot > now:
                     await asyncio.sleep(slot - now)
             return
+
+    def forbidden_urls(self, url: str, window: float = 10.0) -> int:
+        """Note a 403 for `url`; how many distinct URLs of an answering host got one lately."""
+        h = self.host(url)
+        if not h.answered:
+            return 0
+        now = time.monotonic()
+        h.forbidden[url] = now
+        for u in [u for u, t in h.forbidden.items() if now - t > window]:
+            del h.forbidden[u]
+        return len(h.forbidden)
 
     def note_answer(self, url: str, status: int) -> None:
         if 200 <= status < 400:

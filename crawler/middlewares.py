@@ -239,13 +239,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if challenge and not request.meta.get("playwright"):
             return await self._challenge(request, response, challenge)
         host = self.guard.host(request.url)
-        if looks_blocked(response.status, response.body, host.answered) and not _is_robots(request.url):
+        recent = self.guard.forbidden_urls(request.url) if response.status == 403 else 0
+        if looks_blocked(response.status, response.body, recent) and not _is_robots(request.url):
             tries = request.meta.get("xxgk_blocked", 0)
             if tries < self.guard.block_retries:
                 wait, new = self.guard.block(request.url)
                 if new:
                     self._error(response.url, "ip_block",
-                                f"HTTP {response.status} from a host that answered before (temporary block): "
+                                f"HTTP {response.status} (temporary block: {recent or 'a'} URL(s) refused): "
                                 f"host paused {wait:.0f}s, then requests spaced {host.interval:.2f}s")
                 await asyncio.sleep(wait)
                 return _again(request, xxgk_blocked=tries + 1)

@@ -97,9 +97,25 @@ def test_challenge_and_block_detectors() -> None:
     assert challenge_kind(521, b"<html><script>document.cookie='__jsl_clearance_s=1'</script></html>") == "cookie_challenge"
     page = b"<html><body>" + "信息公开".encode() * 3000 + b"<script>$_ts={}</script></body></html>"
     assert challenge_kind(200, page) is None and challenge_kind(202, page) is None  # real page with $_ts
-    assert looks_blocked(403, "访问过于频繁".encode("gbk"), host_answered_before=False)
-    assert looks_blocked(403, b"Forbidden", host_answered_before=True)
-    assert not looks_blocked(403, b"Forbidden", host_answered_before=False)  # a plain 403 is not a block
+    assert looks_blocked(403, "访问过于频繁".encode("gbk"), recent_forbidden_urls=0)
+    assert looks_blocked(403, b"Forbidden", recent_forbidden_urls=2) and looks_blocked(429, b"", 0)
+    assert not looks_blocked(403, b"Forbidden", recent_forbidden_urls=1)  # one forbidden URL is not a block
+
+
+def test_lone_forbidden_url_does_not_pause_the_host() -> None:
+    from scrapy.settings import Settings
+
+    from crawler.antibot import Guard
+
+    guard = Guard(Settings())
+    base = "http://127.0.0.1:9/a/"
+    assert guard.forbidden_urls(base + "1.pdf") == 0  # host never answered: not counted
+    guard.note_answer(base, 200)
+    assert guard.forbidden_urls(base + "1.pdf") == 1
+    assert guard.forbidden_urls(base + "1.pdf") == 1  # the same URL again
+    assert guard.forbidden_urls(base + "2.pdf") == 2
+    wait, new = guard.block(base + "2.pdf")
+    assert new and wait == guard.block_pause and guard.block(base + "3.pdf")[1] is False
 
 
 def zip_bytes(members: dict[str, bytes]) -> bytes:

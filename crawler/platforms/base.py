@@ -24,7 +24,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.home import check_site_id
-from archive.records import report_id_for
+from archive.records import capture_id_for, iter_records, report_id_for
 from crawler.middlewares import exception_kind
 from crawler.pages import common
 from crawler.session import ArchiveSession
@@ -112,6 +112,7 @@ class PortalSpider(scrapy.Spider):
         self.column_pages: dict[str, set[str]] = {}   # column -> list page URLs requested
         self.list_pages = 0
         self.requests_made = 0
+        self.attached: set[str] = set()
         self.discovery_pages = 0
 
     # -- life cycle -------------------------------------------------------------------------
@@ -120,6 +121,10 @@ class PortalSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.session = ArchiveSession(spider.site_id, run_id=spider._run_id, worker=spider._worker,
                                         incremental=spider.incremental)
+        # captures that already have their attachment record (see _recovered_attachment)
+        spider.attached = ({r["capture_id"] for r in iter_records(spider.session.home, spider.site_id,
+                                                                  types={"attachment"})}
+                           if spider.incremental else set())
         s = crawler.settings
         spider.max_list_pages = int(spider._max_list_pages_arg or s.getint("XXGK_MAX_LIST_PAGES", 200))
         spider.max_discovery_pages = s.getint("XXGK_DISCOVERY_MAX_PAGES", 60)
@@ -345,16 +350,24 @@ class PortalSpider(scrapy.Spider):
                "attachments": atts, "extra": {**page.extra, **{k: v for k, v in meta.items() if k not in REPORT_FIELDS}},
                "unchanged": unchanged}
         for att in page.attachments:
-            if unchanged and self.session.state.get(att.url):
+            prev = self.session.state.get(att.url) if unchanged else None
+            if prev is not None:
                 self.session.stats["attachments_skipped"] += 1
+                yield from self._recovered_attachment(report_id, att.url, att.text, prev)
                 continue
             yield self.request(att.url, self.parse_attachment, "attachment", conditional=self.incremental,
                                report_id=report_id, link_text=att.text)
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
         cap = response.meta.get("capture")
-        if not cap:  # not modified: the earlier attachment record stands
+        if not cap:  # not modified: the earlier attachment record stands (or is written now, see below)
+            prev = response.meta.get("xxgk_prev")
+            if prev is not None and response.meta.get("xxgk_not_modified"):
+                yield from self._recovered_attachment(response.meta.get("report_id"),
+                                                      response.meta.get("redirect_urls", [response.url])[0],
+                                                      response.meta.get("link_text"), prev)
             return
+        self.attached.add(cap["capture_id"])
         name = cap.get("filename") or common.clean(response.meta.get("link_text")) or _url_tail(response.url)
         from crawler.filetypes import mime_for  # local: keeps the module import light
         yield {"_type": "attachment", "report_id": response.meta.get("report_id"),
@@ -362,6 +375,30 @@ class PortalSpider(scrapy.Spider):
                "final_url": self.canonical(response.url), "filename": name, "ext": cap["ext"],
                "mime": mime_for(cap["ext"], cap.get("content_type")), "size": cap["size"],
                "sha256": cap["sha256"], "raw_path": cap["raw_path"], "capture_id": cap["capture_id"]}
+
+    def _recovered_attachment(self, report_id: str | None, url: str, link_text: str | None,
+                              prev: Any) -> Iterator[dict[str, Any]]:
+        """The attachment record an earlier run stored the file for but was killed before writing.
+
+        Crash safety: the body is in raw/ and its capture record written before the
+        attachment record; a run killed in between must not leave the file unlinked for
+        ever (later runs see 304 or skip it as unchanged).
+        """
+        cid = capture_id_for(prev.url, prev.sha256)
+        if cid in self.attached:
+            return
+        self.attached.add(cid)
+        from crawler.filetypes import mime_for
+
+        ext = prev.raw_path.rsplit(".", 1)[-1]
+        try:
+            size = self.session.store.path(prev.raw_path).stat().st_size
+        except (OSError, ValueError):
+            return
+        yield {"_type": "attachment", "report_id": report_id, "url": self.canonical(self.rebase(url)),
+               "final_url": self.canonical(prev.url), "filename": common.clean(link_text) or _url_tail(prev.url),
+               "ext": ext, "mime": mime_for(ext, prev.content_type), "size": size, "sha256": prev.sha256,
+               "raw_path": prev.raw_path, "capture_id": cid}
 
     def _file_report(self, response: Response) -> Iterator[Any]:
         cap = response.meta.get("capture")
