@@ -186,10 +186,16 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Any:
             trickle_home, "haiyan", trickle_srv.base_urls["haiyan"], root / "trickle.log",
             {"DOWNLOAD_TIMEOUT": TRICKLE_TIMEOUT, "RETRY_TIMES": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 32},
             {"XXGK_MAX_REQUESTS": str(TRICKLE_BUDGET)})
-        seconds = {}
-        for name, proc in procs.items():
-            proc.wait(timeout=240)
-            seconds[name] = round(time.monotonic() - t0, 1)
+        seconds: dict[str, float] = {}
+        while len(seconds) < len(procs) and time.monotonic() - t0 < 240:
+            for name, proc in procs.items():
+                if name not in seconds and proc.poll() is not None:
+                    seconds[name] = round(time.monotonic() - t0, 1)
+            time.sleep(0.2)
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
         trickle_man = trickle_srv.manifest["haiyan"]
     finally:
         for srv in [*servers.values(), trickle_srv]:
@@ -340,7 +346,7 @@ def test_slow_trickle_is_cut_at_the_timeout_and_requests_are_capped(hostile: dic
         assert hashlib.sha256(data).hexdigest() == cap["sha256"]
         if cap["kind"] == "detail":
             assert data.rstrip().endswith(b"</html>"), "complete pages only"
-    assert hostile["seconds"]["trickle"] < 90
+    assert hostile["seconds"]["trickle"] < 60
     case.saw(f"{len(timeouts)} timeout rows, {len(details)} report pages complete, {end['stats']['requests']} "
              f"requests ≤ {TRICKLE_BUDGET}, run took {hostile['seconds']['trickle']} s")
 
@@ -367,8 +373,9 @@ def test_report_that_cannot_be_fetched_is_an_error_row(hostile: dict[str, Any], 
 
 def test_ip_block_ends_in_backing_off(hostile: dict[str, Any], case: Case) -> None:
     case.describe("network", "temporary IP block: >40 requests in 10 s → 403 for 20 s",
-                  "a 403 from a host that answered before pauses the whole host (XXGK_BLOCK_PAUSE, doubling), "
-                  "then spaces its requests; one `ip_block` row per block; every report archived")
+                  "a 403 saying 访问过于频繁 (or 429, or 403s for several URLs of a host that answered before) "
+                  "pauses the whole host (XXGK_BLOCK_PAUSE, doubling), then spaces its requests "
+                  "(XXGK_BLOCK_INTERVAL); one `ip_block` row per block; every report archived")
     rows = errors(hostile, "jinjiang", "ip_block")
     blocked = hostile["blocked"]
     assert rows and blocked, "the crawl should have been blocked once"
