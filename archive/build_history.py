@@ -8,8 +8,8 @@ lines from re-runs or several workers merge.
 History rules (spec/archive.md, reports):
 - a report is *seen* by a `report` record, by a `listing` that shows one of its URLs, by a
   `not_modified` or a 2xx `capture` of one of its URLs;
-- it is *gone* after a later run that finished `ok` and listed the report's column without
-  it, or on a 404/410 (error record `http_404`/`http_410` or capture status) for its URL;
+- it is *gone* after a later run whose listings are complete (finished `ok`, or `degraded`
+  only by faults of report pages and attachments) and listed the report's column without it, or on a 404/410 (error record `http_404`/`http_410` or capture status) for its URL;
 - walking the events in time order gives first_seen, last_seen, removed_at (cleared when it
   comes back: a `returned` event is recorded), and a `changed` event whenever one of its URLs
   serves a new sha256 (the same report listed at two URLs with different page chrome is two
@@ -192,11 +192,35 @@ def _report_row(rid: str, last: dict[str, Any]) -> dict[str, Any]:
     return row | {"_link_text": link_text}
 
 
+# Errors that say nothing about whether a column was listed completely.
+LISTING_NEUTRAL_KINDS = frozenset({"duplicate_listing", "robots_disallowed", "offsite"})
+
+
+def _runs_with_complete_listings(acc: _Acc) -> set[str]:
+    """Runs whose listings can prove a report gone: finished `ok`, or `degraded` only by
+    faults of report pages and attachments (a broken PDF, a report listed twice), never by
+    a list page, the discovery or the site itself."""
+    page_urls = {c["url"] for c in acc.out.captures.values() if c.get("kind") in ("detail", "attachment")}
+    page_urls |= {c["request_url"] for c in acc.out.captures.values()
+                  if c.get("kind") in ("detail", "attachment") and c.get("request_url")}
+    page_urls |= {r.get("url") for recs in acc.versions.values() for r in recs}
+    for recs in acc.versions.values():
+        page_urls |= {a.get("url") for r in recs for a in r.get("attachments") or []}
+    harmful: set[str] = set()
+    for err in acc.out.errors.values():
+        if err["kind"] in LISTING_NEUTRAL_KINDS or err.get("url") in page_urls:
+            continue
+        harmful.add(err["run_id"])
+    return {run for run, row in acc.out.runs.items()
+            if row["status"] == "ok" or (row["status"] == "degraded" and run not in harmful)}
+
+
 def _fold_reports(acc: _Acc) -> None:
     out = acc.out
     ok_runs: dict[str, list[str]] = defaultdict(list)
+    trusted = _runs_with_complete_listings(acc)
     for run, run_row in out.runs.items():
-        if run_row["status"] == "ok" and acc.run_listed.get(run):
+        if run in trusted and acc.run_listed.get(run):
             ok_runs[run_row["site_id"]].append(run)
     atts_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for att in out.attachments.values():

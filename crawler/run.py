@@ -64,15 +64,19 @@ def jobs_for(sites: list[str], base_urls: dict[str, str], run_batch: str, full: 
 
 
 class RunLogFilter(logging.Filter):
-    """Keep the log lines that belong to one spider."""
+    """Keep the log lines that belong to one site's run.
 
-    def __init__(self, spider_name: str):
+    By site id, not spider name: several sites crawled by the same generic platform spider
+    (`trs`, `gkmlpt`, `jcms`) share a name. Scrapy and the spiders' own loggers attach the
+    spider to each record (`extra={"spider": …}`).
+    """
+
+    def __init__(self, site_id: str):
         super().__init__()
-        self.spider_name = spider_name
+        self.site_id = site_id
 
     def filter(self, record: logging.LogRecord) -> bool:
-        spider = getattr(record, "spider", None)
-        return record.name == self.spider_name or getattr(spider, "name", None) == self.spider_name
+        return getattr(getattr(record, "spider", None), "site_id", None) == self.site_id
 
 
 def run_jobs(jobs: list[CrawlJob], settings_overrides: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
@@ -90,7 +94,7 @@ def run_jobs(jobs: list[CrawlJob], settings_overrides: dict[str, Any] | None = N
     for job in jobs:
         handler = logging.FileHandler(home.runs / f"{job.kwargs['run_id']}.log", encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
-        handler.addFilter(RunLogFilter(job.spider))
+        handler.addFilter(RunLogFilter(job.site_id))
         logging.getLogger().addHandler(handler)
         handlers.append(handler)
         process.crawl(job.spider, **job.kwargs)
