@@ -106,18 +106,24 @@ def test_sigkill_at_random_points_loses_nothing(tmp_path: Path, case: Case) -> N
     runs = 0
     with ReplicaServer() as srv:
         base, man = srv.base_urls[SITE], srv.manifest[SITE]
-        i = 0
+        i, last_crawl_killed = 0, True
         while sum(kills.values()) < KILLS and runs < 2 * KILLS:
             what = "crawl" if i % 2 == 0 else "build"
-            # every other crawl is --full (fetch everything again: re-storing must be harmless too)
-            args = crawl_args(base, full=i % 4 == 2) if what == "crawl" else ["build", "--no-progress"]
-            wait = rng.uniform(1.0, 5.0) if what == "crawl" else rng.uniform(0.3, 4.0)
+            if what == "crawl":
+                # --full (fetch everything again: re-storing must be harmless too) every other time,
+                # and after a crawl that finished before its kill (an incremental one can be quick)
+                args = crawl_args(base, full=i % 4 == 2 or not last_crawl_killed)
+                wait = rng.uniform(1.0, 5.0)
+            else:  # --force: re-parse everything, so the build is busy when the kill comes
+                args, wait = ["build", "--no-progress", "--force"], rng.uniform(0.3, 4.0)
             if i == 3:  # one complete build, so later build kills have a database to protect
                 args, wait = ["build", "--no-progress"], 600
             runs += 1
             killed = kill_after(start(home, args), wait)
             if i != 3:
                 kills[what] += killed
+            if what == "crawl":
+                last_crawl_killed = killed
             inv.check()
             i += 1
         final_crawl = start(home, crawl_args(base))
