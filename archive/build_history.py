@@ -229,6 +229,10 @@ def _fold_reports(acc: _Acc) -> None:
         recs.sort(key=lambda r: r.get("at") or "")
         last = recs[-1]
         row = _report_row(rid, last)
+        if not row["capture_id"]:  # seen again through a 304: the page is the newest version captured
+            captured = [r for r in recs if r.get("capture_id")]
+            if captured:
+                row["capture_id"], row["sha256"] = captured[-1]["capture_id"], captured[-1].get("sha256")
         for att in atts_of.get(rid, ()):
             att["link_text"] = row["_link_text"].get(att["url"])
         del row["_link_text"]
@@ -253,7 +257,7 @@ def _fold_reports(acc: _Acc) -> None:
         row.update(_walk(rid, site, sorted(events, key=lambda e: (e[0], e[1])), out))
         row["versions"] = len({r.get("sha256") for r in recs})
         out.reports[rid] = row
-        out.page_capture[rid] = out.captures.get(last.get("capture_id") or "", {
+        out.page_capture[rid] = out.captures.get(row["capture_id"] or "", {
             "sha256": last.get("sha256"), "raw_path": None, "content_type": None, "charset": None})
 
 

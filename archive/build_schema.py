@@ -7,6 +7,7 @@ creates what is missing and adds new columns to older databases.
 from __future__ import annotations
 
 import sqlite_utils
+from archive import health
 
 SCHEMA_VERSION = 2
 
@@ -137,7 +138,8 @@ REPORT_SUMMARY_SQL = (
     "left join report_headlines h on h.report_id = r.report_id"
 )
 
-VIEWS = {"report_summary": REPORT_SUMMARY_SQL}
+VIEWS = {"report_summary": REPORT_SUMMARY_SQL,
+         "crawl_health": health.view_sql()}  # latest run per site with its verdict (archive/health.py)
 
 FTS = {"reports": ["title", "agency", "body_text"], "attachments": ["text"]}
 

@@ -50,3 +50,15 @@ def test_list_page_fault_never_declares_removal() -> None:
 
 def test_failed_run_never_declares_removal() -> None:
     assert removed_at([], "failed") is None
+
+
+def test_report_seen_through_304_keeps_its_capture() -> None:
+    recs = night("n1", 1, [A], "ok", [])
+    n2 = night("n2", 2, [A], "ok", [])
+    for rec in n2:  # night 2: validators said unchanged, no new capture
+        if rec["type"] == "report":
+            rec["capture_id"], rec["unchanged"] = None, True
+    n2 = [r for r in n2 if r["type"] != "capture"]
+    row = fold(recs + n2).reports["r0"]
+    assert row["capture_id"] == "cn10"
+    assert row["last_seen"] and row["last_seen"].startswith("2026-02-02")
