@@ -22,7 +22,6 @@ import os
 import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -35,7 +34,7 @@ from archive.build_headlines import headline
 from archive.build_history import Folded, fold
 from archive.build_schema import CELL_TABLES, SCHEMA_VERSION, ensure_schema
 from archive.build_sync import sync_rows
-from archive.build_text import Outcome, TextResult, Tools, optional, extract_bytes, parse_report
+from archive.build_text import Outcome, TextResult, Tools, as_text_result, extract_bytes, optional, parse_report
 from archive.home import Home
 from archive.records import iter_records, record_files, short_hash, utcnow
 from archive.store import RawStore
@@ -212,41 +211,41 @@ def _parse_stage(db: sqlite_utils.Database, home: Home, tools: Tools, folded: Fo
     atts_of: dict[str, list[dict[str, Any]]] = {}
     for att in folded.attachments.values():
         atts_of.setdefault(att["report_id"], []).append(att)
-    with tempfile.TemporaryDirectory(prefix="build-lo-", dir=home.tmp if home.tmp.exists() else None) as out:
-        converted = _convert_office(tools, store, [a for rid in todo for a in atts_of.get(rid, [])], out)
-        for i, rid in enumerate(tqdm(todo, desc="parse", unit="report", disable=not show)):
-            _parse_one(db, tools, store, folded, rid, atts_of.get(rid, []), converted, stats)
-            if i % COMMIT_EVERY == COMMIT_EVERY - 1:
-                db.conn.commit()
+    converted = _convert_office(tools, store, [a for rid in todo for a in atts_of.get(rid, [])])
+    for i, rid in enumerate(tqdm(todo, desc="parse", unit="report", disable=not show)):
+        _parse_one(db, tools, store, folded, rid, atts_of.get(rid, []), converted, stats)
+        if i % COMMIT_EVERY == COMMIT_EVERY - 1:
+            db.conn.commit()
     db.conn.commit()
 
 
-def _convert_office(tools: Tools, store: RawStore, atts: list[dict[str, Any]], outdir: str) -> dict[str, str]:
-    """DOC/WPS attachments converted to DOCX in batched LibreOffice calls: {attachment_id: path}."""
+def _convert_office(tools: Tools, store: RawStore, atts: list[dict[str, Any]]) -> dict[str, TextResult]:
+    """DOC/WPS attachments extracted through batched LibreOffice calls (with extract's antiword
+    cross-check, which rescues tables a round-trip flattens): {attachment_id: TextResult}."""
     old = [a for a in atts if (a.get("ext") or "").lower() in OFFICE_EXTS and a.get("raw_path")]
     if not old or tools.convert_batch is None:
         return {}
-    paths: dict[str, str] = {}
+    paths: dict[str, dict[str, Any]] = {}
     for a in old:
         try:
-            paths[str(store.path(a["raw_path"]))] = a["attachment_id"]
+            paths[str(store.path(a["raw_path"]))] = a
         except ValueError:
             continue
     try:
-        done = tools.convert_batch(list(paths), target="docx", outdir=outdir)
+        done = tools.convert_batch(list(paths), {p: a.get("filename") or "" for p, a in paths.items()})
     except Exception:  # the per-file extractor converts on its own as a fallback
         return {}
-    return {paths[src]: dst for src, dst in done.items() if src in paths}
+    return {paths[src]["attachment_id"]: as_text_result(res) for src, res in done.items() if src in paths}
 
 
 def _parse_one(db: sqlite_utils.Database, tools: Tools, store: RawStore, folded: Folded, rid: str,
-               atts: list[dict[str, Any]], converted: dict[str, str], stats: BuildStats) -> None:
+               atts: list[dict[str, Any]], converted: dict[str, TextResult], stats: BuildStats) -> None:
     report = folded.reports[rid]
     page = _read_extract(tools, store, folded.page_capture.get(rid) or {}, "html")
     attachments = []
     for att in atts:
         if att["attachment_id"] in converted:
-            res = _extract_file(tools, converted[att["attachment_id"]], att)
+            res = converted[att["attachment_id"]]
         else:
             res = _read_extract(tools, store, att, att.get("ext"))
         attachments.append((att, res))
@@ -254,17 +253,6 @@ def _parse_one(db: sqlite_utils.Database, tools: Tools, store: RawStore, folded:
     key = input_key(report.get("sha256"), folded.report_attachments.get(rid, []))
     stats.errors += _write_outcome(db, report, outcome, key, tools.version)
     stats.parsed += 1
-
-
-def _extract_file(tools: Tools, path: str, att: dict[str, Any]) -> TextResult:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return TextResult(error=("missing_raw", str(exc)[:300]))
-    res = extract_bytes(tools, data, "docx", None, att.get("filename"))
-    if res.method:
-        res.method = f"{(att.get('ext') or 'doc').lower()}_converted"
-    return res
 
 
 def _read_extract(tools: Tools, store: RawStore, row: dict[str, Any], ext: str | None) -> TextResult:

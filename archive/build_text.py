@@ -32,7 +32,7 @@ def optional(module: str, attr: str) -> Any | None:
 class Tools:
     extract: Callable[..., Any] | None
     parse_text: Callable[..., Any] | None
-    convert_batch: Callable[..., Any] | None
+    convert_batch: Callable[..., Any] | None  # archive.extract.extract_office_files
     version: str
 
     @classmethod
@@ -43,8 +43,7 @@ class Tools:
         ev = optional("archive.extract", "EXTRACT_VERSION") if extract else None
         version = (f"p{pv if pv is not None else 0}" if parse_text else "p-none") + \
                   (f"-e{ev if ev is not None else 0}" if extract else "-e-none")
-        return cls(extract, parse_text, optional("archive.extract", "convert_with_libreoffice"),
-                   version)
+        return cls(extract, parse_text, optional("archive.extract", "extract_office_files"), version)
 
 
 @dataclass
@@ -72,6 +71,13 @@ def extract_bytes(tools: Tools, data: bytes, ext: str | None, mime: str | None,
         ex = tools.extract(data, ext=ext, mime=mime, filename=filename)
     except Exception as exc:  # ExtractError or a bug in an extractor: both become rows
         return TextResult(error=(getattr(exc, "kind", None) or type(exc).__name__, str(exc)[:500]))
+    return as_text_result(ex)
+
+
+def as_text_result(ex: Any) -> TextResult:
+    """An Extracted or an ExtractError (as the batch API returns them) as a TextResult."""
+    if isinstance(ex, Exception):
+        return TextResult(error=(getattr(ex, "kind", None) or type(ex).__name__, str(ex)[:500]))
     return TextResult(ex.text, list(ex.tables or []), ex.method)
 
 
