@@ -213,16 +213,11 @@ def write_logs(home: Home, summary: Summary) -> None:
 
 # -- the command ---------------------------------------------------------------------------------
 def crawl_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """`xxgk crawl`'s settings from the same options, plus Playwright started only on demand.
-
-    scrapy-playwright starts a Node driver per handler (http and https) per site's crawler at
-    engine start — 110 drivers for 55 sites, most of an unchanged night's time — although
-    only a few JavaScript-built list pages ever ask for a browser.
-    """
+    """`xxgk crawl`'s settings from the same options (Playwright starts only on demand:
+    crawler/browser.py is the default download handler)."""
     from crawler.run import settings_from_args
 
-    lazy = "crawler.distributed_browser.LazyPlaywrightDownloadHandler"
-    return {"DOWNLOAD_HANDLERS": {"http": lazy, "https": lazy}, **settings_from_args(args)}
+    return settings_from_args(args)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,10 +13,11 @@ BOT_NAME = "xxgk-archive"
 SPIDER_MODULES = ["crawler.platforms", "spiders"]
 NEWSPIDER_MODULE = "spiders"
 
-# An honest User-Agent that says who we are and why.
+# An honest User-Agent that says who we are and why, in the browser-compatible form some
+# portals insist on (they answer 403 to a User-Agent without "Mozilla/").
 USER_AGENT = os.environ.get(
     "XXGK_USER_AGENT",
-    "xxgk-archive/0.1 (archive of 政府信息公开工作年度报告; +https://github.com/xxgk-archive)",
+    "Mozilla/5.0 (compatible; xxgk-archive/0.1; archive of 政府信息公开工作年度报告; +https://github.com/xxgk-archive)",
 )
 ROBOTSTXT_OBEY = os.environ.get("XXGK_OBEY_ROBOTS", "1") != "0"
 
@@ -61,9 +62,9 @@ ITEM_PIPELINES = {"crawler.pipelines.RecordPipeline": 300}
 # the browser is launched lazily on the first such request. Debian's Chromium is used
 # because `playwright install` cannot download here; elsewhere `playwright install chromium`
 # and XXGK_CHROMIUM="" use Playwright's own build.
-DOWNLOAD_HANDLERS = {
-    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+DOWNLOAD_HANDLERS = {  # starts Playwright's driver on the first request that needs a browser
+    "http": "crawler.browser.LazyPlaywrightDownloadHandler",
+    "https": "crawler.browser.LazyPlaywrightDownloadHandler",
 }
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"

@@ -3,8 +3,8 @@
 scrapy-playwright launches its Node driver when the engine starts, once per crawler. A worker
 runs one crawler per site, so a worker with 64 sites would start 64 drivers (seconds each) for
 the few list pages that need JavaScript. This subclass starts the driver lazily instead, in
-the crawler whose site first asks for `meta["playwright"]`. The single-machine crawl would
-profit the same way (see docs/scaling.md).
+the crawler whose site first asks for `meta["playwright"]`. Single-machine crawls use it too
+(crawler/settings.py).
 """
 from __future__ import annotations
 
