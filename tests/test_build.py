@@ -5,7 +5,6 @@ import json
 import shutil
 import sqlite3
 from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest

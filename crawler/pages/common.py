@@ -183,3 +183,29 @@ def body_text(root: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> str:
         if found:
             return "\n".join(clean(t) for t in found[0].itertext() if clean(t))
     return ""
+
+
+def detail_page(html: str, url: str, title_selectors: tuple[str, ...] = ("h1", "title"),
+                prefer_block_title: bool = False) -> tuple[str, dict[str, str], list[Link]]:
+    """A report page of any platform: (title, metadata, attachments).
+
+    Metadata comes from the 公开 block, completed from the CMS meta tags (ContentSource,
+    PubDate) and a `时间：` line. The title is the ArticleTitle tag or the block's 标题/名称
+    (`prefer_block_title` decides which first), else the first selector with text.
+    """
+    root = parse_html(html)
+    meta = metadata_block(root)
+    tags = meta_tags(root)
+    named = [meta.get("title"), tags.get("ArticleTitle")]
+    title = next((t for t in (named if prefer_block_title else named[::-1]) if t), "")
+    for sel in title_selectors if not title else ():
+        found = root.cssselect(sel)
+        if found and clean(found[0].text_content()):
+            title = found[0].text_content()
+            break
+    if not meta.get("source") and tags.get("ContentSource"):
+        meta["source"] = tags["ContentSource"]
+    if not meta.get("published_date"):
+        m = re.search(r"时间[:：]\s*(\d{4}-\d{1,2}-\d{1,2})", root.text_content())
+        meta["published_date"] = iso_date(tags.get("PubDate")) or (iso_date(m.group(1)) if m else "") or ""
+    return clean(title), meta, attachment_links(root, html, url)

@@ -110,16 +110,8 @@ def parse_api(body: str) -> tuple[list[dict[str, Any]], int | None]:
 
 
 def parse_detail(html: str, url: str) -> tuple[str, dict[str, str], list[common.Link]]:
-    root = common.parse_html(html)
-    meta = common.metadata_block(root)
-    tags = common.meta_tags(root)
-    title = meta.get("title") or tags.get("ArticleTitle") or ""
-    if not title:
-        t = root.find(".//title")
-        title = t.text_content() if t is not None else ""
-    if not meta.get("published_date") and tags.get("PubDate"):
-        meta["published_date"] = common.iso_date(tags["PubDate"]) or ""
-    return common.clean(title), meta, common.attachment_links(root, html, url)
+    """The 名称 cell of the metadata table is the title; the <title> can carry a site suffix."""
+    return common.detail_page(html, url, ("h1", "title"), prefer_block_title=True)
 
 
 def nfcms_list(html: str, url: str) -> list[tuple[str, str, str | None]]:

@@ -81,15 +81,4 @@ def proxy_requests(column_url: str, page: JcmsList) -> list[tuple[str, dict[str,
 
 
 def parse_detail(html: str, url: str) -> tuple[str, dict[str, str], list[common.Link]]:
-    root = common.parse_html(html)
-    meta = common.metadata_block(root)
-    tags = common.meta_tags(root)
-    title = tags.get("ArticleTitle") or meta.get("title") or ""
-    if not title:
-        h = root.find(".//h1")
-        title = h.text_content() if h is not None else ""
-    if tags.get("PubDate") and not meta.get("published_date"):
-        meta["published_date"] = common.iso_date(tags["PubDate"]) or ""
-    if tags.get("ContentSource") and not meta.get("source"):
-        meta["source"] = tags["ContentSource"]
-    return common.clean(title), meta, common.attachment_links(root, html, url)
+    return common.detail_page(html, url, ("h1", "title"))

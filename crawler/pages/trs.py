@@ -63,25 +63,4 @@ def _stem_ext(url: str) -> tuple[str, str]:
 
 
 def parse_detail(html: str, url: str) -> tuple[str, dict[str, str], list[common.Link]]:
-    root = common.parse_html(html)
-    meta = common.metadata_block(root)
-    tags = common.meta_tags(root)
-    title = tags.get("ArticleTitle") or meta.get("title") or _first_text(root) or ""
-    if not meta.get("source") and tags.get("ContentSource"):
-        meta["source"] = tags["ContentSource"]
-    if not meta.get("published_date") and tags.get("PubDate"):
-        meta["published_date"] = common.iso_date(tags["PubDate"]) or ""
-    if not meta.get("published_date"):
-        m = re.search(r"时间[:：]\s*(\d{4}-\d{2}-\d{2})", root.text_content())
-        if m:
-            meta["published_date"] = m.group(1)
-    return common.clean(title), meta, common.attachment_links(root, html, url)
-
-
-def _first_text(root) -> str:  # type: ignore[no-untyped-def]
-    for sel in TITLE_SELECTORS:
-        found = root.cssselect(sel)
-        if found and common.clean(found[0].text_content()):
-            return found[0].text_content()
-    t = root.find(".//title")
-    return t.text_content() if t is not None else ""
+    return common.detail_page(html, url, TITLE_SELECTORS + ("title",))
