@@ -143,9 +143,16 @@ def test_broken_doc_falls_to_an_error_not_a_crash():
 
 def test_scanned_pdf_over_its_time_cap_times_out(tmp_path, monkeypatch):
     from PIL import Image
-    img = Image.new("L", (1700, 2200), 255)
+    from PIL import ImageDraw
+    pages = []
+    for n in range(30):  # 30 image-only pages: OCR of them all cannot fit in the 0.3 s cap
+        img = Image.new("L", (1700, 2200), 255)
+        draw = ImageDraw.Draw(img)
+        for y in range(200, 2000, 120):
+            draw.rectangle((150, y, 1550, y + 40), fill=0 if (y // 120 + n) % 3 else 128)
+        pages.append(img)
     buf = io.BytesIO()
-    img.save(buf, "PDF", resolution=200)
+    pages[0].save(buf, "PDF", resolution=200, save_all=True, append_images=pages[1:])
     # the error kind proves the cap fired; the wall bound only guards against a hang (loaded CI)
     expect_error("timeout", buf.getvalue(), 30, timeout=0.3)
 
