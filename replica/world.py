@@ -7,6 +7,8 @@ comes from `replica.documents`; `content_*` below are the only entry points to i
 """
 from __future__ import annotations
 
+import os
+
 import hashlib
 import random
 import re
@@ -335,16 +337,22 @@ _SCALED_AGENCIES = ["应急管理局", "财政局", "统计局", "生态环境�
 _SCALED_SLUGS = ["yjglj", "czj", "tjj", "sthjj", "jyj", "sfj", "wsjkj", "scjgj"]
 
 
+# XXGK_REPLICA_SITE_SIZE=small: 2 agencies from 2022 (~8 reports a site), for tests that need
+# many portals (e.g. 200 sites for the distributed crawl) rather than many reports.
+SCALED_SIZES = {"full": (6, 2008), "small": (2, 2022)}
+
+
 def scaled_sites(n: int) -> list[SiteDef]:
     """N synthetic sites round-robin over the families, 6 agencies each (~100 reports)."""
     fams = ["trs", "gkmlpt", "jcms"]
+    n_agencies, first_year = SCALED_SIZES[os.environ.get("XXGK_REPLICA_SITE_SIZE", "full")]
     out = []
     for i in range(1, n + 1):
         fam = fams[(i - 1) % 3]
         sid = f"{fam}-{i:04d}"
         place = f"第{i}示例县"
         agencies = []
-        for j in range(6):
+        for j in range(n_agencies):
             name, slug = place + _SCALED_AGENCIES[j], _SCALED_SLUGS[j]
             code = f"X{i:04d}{j:02d}"
             layout: dict[str, Any]
@@ -354,7 +362,7 @@ def scaled_sites(n: int) -> list[SiteDef]:
                 layout = {"kind": "gkmlpt", "sid": 900000 + i * 10 + j, "cat": 3000 + j}
             else:
                 layout = {}
-            agencies.append(AgencyDef(name, slug, code, 2008, name[-5:], "", layout))
+            agencies.append(AgencyDef(name, slug, code, first_year, name[-5:], "", layout))
         opts: dict[str, Any] = {"robots": "allow", "group": sid, "pad": " ", "charset": "utf-8"}
         opts["entry"] = {"trs": "/xxgk/zfxxgkzl/", "gkmlpt": "/cy/zwgk/", "jcms": "/col/col1229000001/index.html"}[fam]
         out.append(SiteDef(sid, fam, agencies, opts, scaled=True))
