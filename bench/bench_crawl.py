@@ -1,6 +1,6 @@
 """Crawl throughput: the capture pipeline next to a bare Scrapy fetch of the same pages, in one run.
 
-    .venv/bin/python bench/bench_crawl.py [--scale 50] [--concurrency 16]
+    .venv/bin/python bench/bench_crawl.py [--scale 55] [--concurrency 16]
 
 Starts the replica portals (scale N: ~100 reports per site) in this process, then runs,
 each in its own child process:
@@ -118,7 +118,7 @@ def measure(mode: str, payload: Path, concurrency: int, home: Path) -> dict[str,
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--scale", type=int, default=50)
+    ap.add_argument("--scale", type=int, default=55)  # >= 5,000 report pages
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--child")
     ap.add_argument("--payload")
