@@ -177,14 +177,6 @@ def attachment_links(root: lxml.html.HtmlElement, html: str, base_url: str) -> l
     return list(seen.values())
 
 
-def body_text(root: lxml.html.HtmlElement, selectors: tuple[str, ...]) -> str:
-    for sel in selectors:
-        found = root.cssselect(sel)
-        if found:
-            return "\n".join(clean(t) for t in found[0].itertext() if clean(t))
-    return ""
-
-
 def detail_page(html: str, url: str, title_selectors: tuple[str, ...] = ("h1", "title"),
                 prefer_block_title: bool = False) -> tuple[str, dict[str, str], list[Link]]:
     """A report page of any platform: (title, metadata, attachments).
