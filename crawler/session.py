@@ -22,26 +22,66 @@ class PreviousCapture:
 
 
 @dataclass
+class KnownReport:
+    """The latest report record an earlier run wrote for a report page URL (canonical)."""
+
+    at: str                       # when that run read the page (fetched or 304)
+    attachment_urls: tuple[str, ...]
+
+
+@dataclass
 class SiteState:
-    """What earlier runs captured for one site: the latest version of every URL."""
+    """What earlier runs recorded for one site, read from its records in one pass.
+
+    `captures`: the latest 2xx version of every fetched URL (for conditional requests);
+    `reports`: report pages already read, by canonical URL; `attached_urls`: attachment URLs
+    with an attachment record; `attached`: capture ids with one; `listings`: the item digest
+    each list page showed last time (see `PortalSpider.listing`).
+    """
 
     captures: dict[str, PreviousCapture] = field(default_factory=dict)
+    reports: dict[str, KnownReport] = field(default_factory=dict)
+    attached_urls: set[str] = field(default_factory=set)
+    attached: set[str] = field(default_factory=set)
+    listings: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, home: Home, site_id: str) -> "SiteState":
         state = cls()
-        for rec in iter_records(home, site_id, types={"capture"}):
-            if not (200 <= int(rec.get("http_status") or 0) < 300):
-                continue
-            prev = PreviousCapture(rec["url"], rec["sha256"], rec["raw_path"], rec.get("etag"),
-                                   rec.get("last_modified"), rec.get("content_type"), rec.get("charset"))
-            state.captures[rec["url"]] = prev
-            if rec.get("request_url"):
-                state.captures.setdefault(rec["request_url"], prev)
+        for rec in iter_records(home, site_id, types={"capture", "report", "attachment", "listing"}):
+            kind = rec["type"]
+            if kind == "capture":
+                state._capture(rec)
+            elif kind == "report":
+                if rec.get("url"):
+                    atts = tuple(a["url"] for a in rec.get("attachments") or () if a.get("url"))
+                    state.reports[rec["url"]] = KnownReport(rec.get("at") or "", atts)
+            elif kind == "attachment":
+                state.attached.add(rec.get("capture_id") or "")
+                state.attached_urls.update(u for u in (rec.get("url"), rec.get("final_url")) if u)
+            elif rec.get("page_key") and rec.get("items_digest"):
+                state.listings[rec["page_key"]] = rec["items_digest"]
         return state
+
+    def _capture(self, rec: dict[str, Any]) -> None:
+        if not (200 <= int(rec.get("http_status") or 0) < 300):
+            return
+        prev = PreviousCapture(rec["url"], rec["sha256"], rec["raw_path"], rec.get("etag"),
+                               rec.get("last_modified"), rec.get("content_type"), rec.get("charset"))
+        self.captures[rec["url"]] = prev
+        if rec.get("request_url"):
+            self.captures.setdefault(rec["request_url"], prev)
 
     def get(self, url: str) -> PreviousCapture | None:
         return self.captures.get(url)
+
+    def complete_report(self, url: str) -> KnownReport | None:
+        """The report read earlier at `url` if every attachment it listed was archived too
+        (a run killed between the page and its files must fetch the page again)."""
+        known = self.reports.get(url)
+        if known is None or any(a not in self.attached_urls for a in known.attachment_urls):
+            return None
+        return known
 
 
 class ArchiveSession:

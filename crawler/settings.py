@@ -47,6 +47,9 @@ COOKIES_ENABLED = True
 XXGK_MAX_LIST_PAGES = int(os.environ.get("XXGK_MAX_LIST_PAGES", "200"))
 XXGK_MAX_REQUESTS = int(os.environ.get("XXGK_MAX_REQUESTS", "20000"))
 XXGK_DISCOVERY_MAX_PAGES = 60
+# A known report page on an unchanged list page is asked again after 1-2x this many days
+# (crawler/revalidate.py); 0 = ask every known page every run (conditionally).
+XXGK_REVALIDATE_DAYS = float(os.environ.get("XXGK_REVALIDATE_DAYS", "7"))
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

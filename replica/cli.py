@@ -8,7 +8,7 @@ import threading
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scale", type=int, default=0, help="extra synthetic sites (round-robin over the families)")
-    p.add_argument("--day", type=int, default=1, help="world day: 1 initial, 2 changes, 3 removed report back")
+    p.add_argument("--day", type=int, default=1, help="world day: 1 initial, 2 changes, 3 removed report back, 4 quiet in-place edit")
     p.add_argument("--chaos", nargs="?", const="all", default=None,
                    help="enable faults: 'all' (default when given bare) or a comma list of mode names")
     p.add_argument("--port", type=int, default=0, help="base port: site i listens on BASE+i (default: ephemeral)")

@@ -164,7 +164,8 @@ class ReplicaServer:
             self._manifest = None
 
     def set_day(self, day: int) -> None:
-        """Switch the world to `day` (1: initial, 2: changes, 3: the removed report is back)."""
+        """Switch the world to `day` (1: initial, 2: changes, 3: the removed report is back,
+        4: a report edited in place with its list pages unchanged)."""
         self.day = day
         self._rebuild()
 

@@ -78,7 +78,8 @@ class Report:
     seed: str | None = None
     attachments: list[AttachmentDef] = field(default_factory=list)
     in_column: bool = True
-    revision: int = 1  # >1: content changed (day 2)
+    revision: int = 1  # >1: content changed (day 2; QUIET_CHANGED: day 4)
+    changed_day: int = 2  # the day of that change (its Last-Modified)
     key: str = ""  # stable identity inside the site
     layout: dict[str, Any] = field(default_factory=dict)  # family-specific: ids, paths
     _spec: Any = None
@@ -209,6 +210,9 @@ FIXED_ATTACHMENTS: dict[tuple[str, str, int], list[AttachmentDef]] = {
 DAY2_NEW_2025 = 0.5  # share of agencies (always the first) whose 2025 report appears only on day 2
 CHANGED = ("fuzhou", "sajj", 2021)  # day >= 2: same URL, new content
 REMOVED = ("haiyan", "sthj", 2019)  # day == 2 only: gone (404), back on day 3
+# day >= 4: same URL, new content, and nothing on any list page changes (an in-place edit
+# only revalidation finds: crawler/revalidate.py)
+QUIET_CHANGED = ("haiyan", "jyj", 2016)
 EVIDENCED_IDS = {("fuzhou", "sajj", 2022): (datetime(2023, 1, 14, 10, 2), 4522367)}
 
 
@@ -313,7 +317,7 @@ def build_content(site: SiteDef, day: int) -> SiteContent:
             seed = seeds.get((agency.name, year))
             gap = stable_rng("gap", site.site_id, agency.slug, year).random() < 0.08
             key = (site.site_id, agency.slug, year)
-            special = key in FIXED_ATTACHMENTS or key in EVIDENCED_IDS or key in (CHANGED, REMOVED)
+            special = key in FIXED_ATTACHMENTS or key in EVIDENCED_IDS or key in (CHANGED, REMOVED, QUIET_CHANGED)
             if gap and seed is None and not special:
                 continue
             if year == LAST_YEAR and day < 2 and late:
@@ -323,6 +327,8 @@ def build_content(site: SiteDef, day: int) -> SiteContent:
             r = _report(site, agency, year, seed, late)
             if key == CHANGED and day >= 2:
                 r.revision = 2
+            if key == QUIET_CHANGED and day >= 4:
+                r.revision, r.changed_day = 2, 4
             elsewhere = agency.layout.get("elsewhere", {})
             if year in elsewhere:
                 r.in_column = False

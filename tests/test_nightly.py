@@ -1,9 +1,11 @@
-"""`xxgk nightly` over three nights of the replica portals.
+"""`xxgk nightly` over five nights of the replica portals.
 
 Night 1 archives fuzhou, changle and haiyan; the replica then switches to day 2 (a changed
 fuzhou report, a removed haiyan report, changle's 财政局 column in new markup, new 2025
-reports everywhere) and day 3 (the haiyan report is back). Each night's summary, records and
-archive.db are kept and checked: history, incremental downloads, health and exit codes.
+reports everywhere), day 3 (the haiyan report is back) and day 4 (a haiyan report edited in
+place, no list page changed); night 5 crawls day 4 again with revalidation of every known
+page (XXGK_REVALIDATE_DAYS=0). Each night's summary, records and archive.db are kept and
+checked: history, incremental downloads, health and exit codes.
 """
 from __future__ import annotations
 
@@ -23,6 +25,9 @@ SITES = ["changle", "fuzhou", "haiyan"]
 CHANGED = ("fuzhou", "福州市应急管理局", 2021)
 REMOVED = ("haiyan", "嘉兴市生态环境局海盐分局", 2019)
 BROKEN = ("changle", "福州市长乐区财政局")
+QUIET_CHANGED = ("haiyan", "海盐县教育局", 2016)
+# night -> (replica day, extra nightly arguments)
+NIGHTS = {1: (1, ()), 2: (2, ()), 3: (3, ()), 4: (4, ()), 5: (4, ("-s", "XXGK_REVALIDATE_DAYS=0"))}
 
 
 def _find(manifest: dict[str, Any], site: str, agency: str, year: int) -> dict[str, Any]:
@@ -38,13 +43,13 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out: dict[str, Any] = {"home": home, "summary": {}, "rc": {}, "db": {}, "manifest": {}}
     with pytest.MonkeyPatch.context() as mp, ReplicaServer(day=1) as srv:
         fast_build(mp)
-        for day in (1, 2, 3):
+        for night, (day, extra) in NIGHTS.items():
             srv.set_day(day)
-            out["manifest"][day] = copy.deepcopy(srv.manifest)
-            rc, summary = nightly(home, srv.base_urls, SITES)
-            out["rc"][day], out["summary"][day] = rc, summary
-            out["db"][day] = snap / f"night{day}.db"
-            shutil.copyfile(home / "archive.db", out["db"][day])
+            out["manifest"][night] = copy.deepcopy(srv.manifest)
+            rc, summary = nightly(home, srv.base_urls, SITES, *extra)
+            out["rc"][night], out["summary"][night] = rc, summary
+            out["db"][night] = snap / f"night{night}.db"
+            shutil.copyfile(home / "archive.db", out["db"][night])
     return out
 
 
@@ -164,7 +169,39 @@ def test_unchanged_night_downloads_no_detail_or_attachment(nights: dict[str, Any
     row = by_site(nights["summary"][3])[site]
     caps = _run_records(nights["home"], site, row["run_id"], "capture")
     assert [c["url"] for c in caps if c["kind"] in ("detail", "attachment")] == []
+    assert {c["kind"] for c in caps} <= {"entry", "list", "api", "other"}
     end = _run_records(nights["home"], site, row["run_id"], "run_end")[0]["stats"]
-    assert row["not_modified"] == end["not_modified"] > 0
-    assert end["attachments_skipped"] > 0 and end["attachments"] == 0
-    assert row["new_reports"] == row["new_attachments"] == 0  # not changed_reports: a report at two URLs may flip (build_history)
+    # list pages unchanged: known report pages are not even asked (no 304 either) ...
+    assert end["reports_skipped"] > 0 and end["attachments"] == 0
+    assert row["not_modified"] == end["not_modified"] < end["reports_skipped"]
+    assert row["new_reports"] == row["new_attachments"] == row["removed_reports"] == 0
+    # ... yet every report its lists show counts as seen this night, and none is taken for removed
+    listed = {u for rec in _run_records(nights["home"], site, row["run_id"], "listing") for u in rec["report_urls"]}
+    seen = q(nights["db"][3], "select url, last_seen, removed_at from reports where site_id = ? and url in "
+             f"({', '.join('?' * len(listed))})", [site, *listed])
+    before = q(nights["db"][2], "select url from reports where site_id = ? and removed_at is null", [site])
+    assert {r["url"] for r in seen} == {r["url"] for r in before} & listed
+    assert all(r["last_seen"] >= row["started_at"] and r["removed_at"] is None for r in seen)
+    after = q(nights["db"][3], "select url from reports where site_id = ? and removed_at is null", [site])
+    assert {r["url"] for r in after} == {r["url"] for r in before}  # unlisted ones (broken column) kept too
+
+
+def test_quiet_edit_found_when_known_pages_are_revalidated(nights: dict[str, Any]) -> None:
+    """A report edited in place, no list page changed: not seen by the default night (its page
+    is not due for revalidation yet), found by the night that revalidates every known page."""
+    site = QUIET_CHANGED[0]
+    before, after = _find(nights["manifest"][3], *QUIET_CHANGED), _find(nights["manifest"][4], *QUIET_CHANGED)
+    assert before["url"] == after["url"] and after.get("revision") == 2
+    night4, night5 = by_site(nights["summary"][4])[site], by_site(nights["summary"][5])[site]
+    caps4 = _run_records(nights["home"], site, night4["run_id"], "capture")
+    assert [c["url"] for c in caps4 if c["kind"] in ("detail", "attachment")] == []
+    assert night4["changed_reports"] == 0 and night4["not_modified"] == 0
+    caps5 = _run_records(nights["home"], site, night5["run_id"], "capture")
+    assert {c["url"] for c in caps5 if c["kind"] == "detail"} == _urls(after)
+    assert night5["changed_reports"] == 1 and night5["new_reports"] == 0
+    end5 = _run_records(nights["home"], site, night5["run_id"], "run_end")[0]["stats"]
+    assert end5["reports_skipped"] == 0 and night5["not_modified"] > 20  # the others: asked, 304
+    report = _report(nights["db"][5], after["title"])
+    assert report["last_changed"] >= night5["started_at"] and report["versions"] == 2
+    unseen = _report(nights["db"][4], after["title"])
+    assert unseen["versions"] == 1 and unseen["last_changed"] == _report(nights["db"][3], after["title"])["last_changed"]

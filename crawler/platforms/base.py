@@ -24,7 +24,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.home import check_site_id
-from archive.records import capture_id_for, iter_records, report_id_for
+from archive.records import capture_id_for, report_id_for, short_hash
+from crawler import revalidate
 from crawler.middlewares import exception_kind
 from crawler.pages import common
 from crawler.session import ArchiveSession
@@ -36,6 +37,7 @@ class ListItem:
     title: str = ""
     date: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    request_meta: dict[str, Any] = field(default_factory=dict)  # more meta for its detail request
 
 
 @dataclass
@@ -122,13 +124,12 @@ class PortalSpider(scrapy.Spider):
         spider.session = ArchiveSession(spider.site_id, run_id=spider._run_id, worker=spider._worker,
                                         incremental=spider.incremental)
         # captures that already have their attachment record (see _recovered_attachment)
-        spider.attached = ({r["capture_id"] for r in iter_records(spider.session.home, spider.site_id,
-                                                                  types={"attachment"})}
-                           if spider.incremental else set())
+        spider.attached = set(spider.session.state.attached)
         s = crawler.settings
         spider.max_list_pages = int(spider._max_list_pages_arg or s.getint("XXGK_MAX_LIST_PAGES", 200))
         spider.max_discovery_pages = s.getint("XXGK_DISCOVERY_MAX_PAGES", 60)
         spider.max_requests = s.getint("XXGK_MAX_REQUESTS", 20000)
+        spider.revalidate_days = s.getfloat("XXGK_REVALIDATE_DAYS", revalidate.DEFAULT_DAYS)
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
@@ -148,7 +149,9 @@ class PortalSpider(scrapy.Spider):
             "bytes": counts.get("bytes", 0),
             "columns": counts.get("records_column", 0),
             "list_pages": self.list_pages,
-            "reports": counts.get("records_report", 0),
+            # reports seen: pages read (fetched or 304) + known pages of unchanged lists not asked again
+            "reports": counts.get("records_report", 0) + counts.get("reports_skipped", 0),
+            "reports_skipped": counts.get("reports_skipped", 0),
             "attachments": counts.get("records_attachment", 0),
             "attachments_skipped": counts.get("attachments_skipped", 0),
             "errors": counts.get("errors", 0),
@@ -255,10 +258,9 @@ class PortalSpider(scrapy.Spider):
             self.session.stats["structure_errors"] += 1
             self.session.error(response.url, "fetch", "structure",
                                "list page shows no report links (markup changed or empty column)")
-        yield {"_type": "listing", "column_url": column_url, "page_url": self.canonical(response.url),
-               "report_urls": [self.canonical(i.url) for i in page.items]}
-        self.note_duplicates(response.url, page.duplicates)
-        if not self.note_list_items(response.url, column_url, [i.url for i in page.items]):
+        listing, go_on = self.listing(response, column_url, page.items, page.duplicates)
+        yield from listing
+        if not go_on:
             return
         # sub-columns (per-year 年报 columns inside a column)
         if isinstance(response, TextResponse):
@@ -269,11 +271,47 @@ class PortalSpider(scrapy.Spider):
                         and self.canonical(link.url) != column_url):
                     yield from self.open_column(link.url, link.text, response.meta.get("column_agency"),
                                                 found_on=response.url)
-        for item in page.items:
-            yield self.request(item.url, self.parse_detail, "detail", conditional=self.incremental,
-                               column_url=column_url, listed_title=item.title, listed_date=item.date,
-                               list_extra=item.extra)
         yield from self.next_list_page(response, column_url, page.next_requests)
+
+    def listing(self, response: Response, column_url: str, items: list[ListItem],
+                duplicates: int = 0) -> tuple[list[Any], bool]:
+        """A list page's `listing` record and the requests for its report pages.
+
+        Every platform's list pages end here. When the page lists exactly what it listed on
+        the previous run (same URLs, titles, dates: `items_digest`), report pages read before
+        (with all their attachments archived) are not asked again unless due for
+        revalidation (`crawler.revalidate`): the listing alone marks them seen. The second
+        value is False when the page only repeats earlier pages (pagination stops there).
+        """
+        unique: dict[str, ListItem] = {}
+        for item in items:
+            unique.setdefault(item.url, item)
+        page_key = self.canonical(response.url)
+        if response.request is not None and response.request.method == "POST":
+            page_key += "#" + short_hash(response.request.body.decode("latin-1"))
+        digest = short_hash(json.dumps([[self.canonical(i.url), i.title, i.date, i.extra, i.request_meta]
+                                        for i in unique.values()],
+                                       ensure_ascii=False, sort_keys=True, default=str))
+        unchanged = self.incremental and self.session.state.listings.get(page_key) == digest
+        out: list[Any] = [{"_type": "listing", "column_url": column_url, "page_url": self.canonical(response.url),
+                           "report_urls": [self.canonical(i.url) for i in unique.values()],
+                           "page_key": page_key, "items_digest": digest, "unchanged": unchanged}]
+        self.note_duplicates(response.url, duplicates)
+        if not self.note_list_items(response.url, column_url, [i.url for i in unique.values()]):
+            return out, False
+        for item in unique.values():
+            if unchanged and not self.revalidate(self.canonical(item.url)):
+                self.session.stats["reports_skipped"] += 1
+                continue
+            out.append(self.request(item.url, self.parse_detail, "detail", conditional=self.incremental,
+                                    column_url=column_url, listed_title=item.title, listed_date=item.date,
+                                    list_extra=item.extra, **item.request_meta))
+        return out, True
+
+    def revalidate(self, canonical_url: str) -> bool:
+        """Whether a report page on an unchanged list page is asked again this run."""
+        known = self.session.state.complete_report(canonical_url)
+        return known is None or revalidate.is_due(canonical_url, known.at, self.revalidate_days)
 
     # -- pagination guards ----------------------------------------------------------------------
     def note_duplicates(self, url: str, duplicates: int) -> None:

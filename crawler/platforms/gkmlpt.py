@@ -61,21 +61,14 @@ class GkmlptSpider(PortalSpider):
             self.session.error(response.url, "fetch", "structure", f"gkmlpt API answer is not the expected JSON: {exc}")
             return
         column_url = response.meta["column_url"]
-        urls = [self.rebase(i["url"]) for i in items]
-        yield {"_type": "listing", "column_url": column_url, "page_url": self.canonical(response.url),
-               "report_urls": [self.canonical(u) for u in dict.fromkeys(urls)]}
-        self.note_duplicates(response.url, len(urls) - len(set(urls)))
+        listed = [ListItem(self.rebase(it["url"]), it["title"], it["date"],
+                           {k: it[k] for k in ("index_no", "doc_no", "agency", "topic")},
+                           {"api_attachments": it["attachments"]}) for it in items]
         self.column_pages.setdefault(column_url, set()).add(response.url)
-        if not self.note_list_items(response.url, column_url, urls):
+        listing, go_on = self.listing(response, column_url, listed, len(listed) - len({i.url for i in listed}))
+        yield from listing
+        if not go_on:
             return
-        unique: dict[str, dict[str, Any]] = {}
-        for it in items:
-            unique.setdefault(self.rebase(it["url"]), it)
-        for it in unique.values():
-            yield self.request(it["url"], self.parse_detail, "detail", conditional=self.incremental,
-                               column_url=column_url, listed_title=it["title"], listed_date=it["date"],
-                               list_extra={k: it[k] for k in ("index_no", "doc_no", "agency", "topic")},
-                               api_attachments=it["attachments"])
         seen = response.meta["seen"] + len(items)
         page = response.meta["page"]
         if items and (total is None or seen < total) and page >= self.max_list_pages:

@@ -36,14 +36,10 @@ class JcmsSpider(PortalSpider):
         if not items:
             self.session.stats["structure_errors"] += 1
             self.session.error(response.url, "fetch", "structure", "dataproxy returned no records")
-        yield {"_type": "listing", "column_url": column_url, "page_url": self.canonical(response.url),
-               "report_urls": [self.canonical(u) for u, _, _ in items]}
-        self.note_duplicates(response.url, dups)
-        if not self.note_list_items(response.url, column_url, [u for u, _, _ in items]):
+        listing, go_on = self.listing(response, column_url, [ListItem(*i) for i in items], dups)
+        yield from listing
+        if not go_on:
             return
-        for url, title, date in items:
-            yield self.request(url, self.parse_detail, "detail", conditional=self.incremental,
-                               column_url=column_url, listed_title=title, listed_date=date)
         yield from self.next_list_page(response, column_url, [])
 
     def parse_detail_page(self, response: TextResponse) -> DetailPage:

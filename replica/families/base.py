@@ -112,7 +112,7 @@ class BaseSite:
         return day_date(self.day)
 
     def report_modified(self, r: Report) -> datetime:
-        return day_date(2) if r.revision > 1 else r.published
+        return day_date(r.changed_day) if r.revision > 1 else r.published
 
     def attachment_page(self, r: Report, i: int) -> Page:
         def page() -> Resource:
