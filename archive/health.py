@@ -14,7 +14,8 @@ data. Each rule is a column that is NULL when the rule passes and says why when 
 | `error_rate`  | fetch errors / requests above the threshold (default 10 %) |
 
 Error-rate errors are stage `fetch` except `structure` (its own rule), `offsite` (dropped
-before any request) and `too_many_pages` (a pagination cap, not a failure).
+before any request), `too_many_pages` (a pagination cap, not a failure) and
+`duplicate_listing` (a list showing a report twice: a portal quirk, every report still fetched).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from typing import Any
 DEFAULT_MAX_ERROR_RATE = 0.10
 VIEW_NAME = "crawl_health"
 RULES = ("unfinished", "stopped", "unreachable", "no_reports", "structure", "error_rate")
-NOT_FETCH_FAILURES = ("structure", "offsite", "too_many_pages")
+NOT_FETCH_FAILURES = ("structure", "offsite", "too_many_pages", "duplicate_listing")
 
 _RUN_FACTS = """
   select c.run_id, c.site_id, c.started_at, c.finished_at, c.status,

@@ -55,6 +55,8 @@ def db(tmp_path: Path) -> Path:
     errors = [err("down", 2, "dns", "http://down.example/"),
               *[err("noisy", 2, "http_500", f"http://noisy.example/{i}") for i in range(30)],
               err("noisy", 2, "offsite", "http://elsewhere.example/"),
+              # a portal listing reports twice is a quirk, not a failing fetch (15 of 100 requests)
+              *[err("ok", 2, "duplicate_listing", f"http://ok.example/list{i}") for i in range(15)],
               err("decoy", 1, "structure", "http://decoy.example/gkmlpt/index"),
               err("decoy", 2, "structure", "http://decoy.example/gkmlpt/index"),
               err("broken", 2, "structure", "http://broken.example/col/")]
