@@ -44,13 +44,28 @@ class SiteState:
     attached_urls: set[str] = field(default_factory=set)
     attached: set[str] = field(default_factory=set)
     listings: dict[str, str] = field(default_factory=dict)
+    # the 年度报告 columns of the latest finished run, and when a finished run last walked the portal
+    columns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    last_discovery: str | None = None
 
     @classmethod
     def load(cls, home: Home, site_id: str) -> "SiteState":
         state = cls()
-        for rec in iter_records(home, site_id, types={"capture", "report", "attachment", "listing"}):
+        run_columns: dict[str, dict[str, dict[str, Any]]] = {}
+        for rec in iter_records(home, site_id, types={"capture", "report", "attachment", "listing",
+                                                      "column", "run_end"}):
             kind = rec["type"]
-            if kind == "capture":
+            if kind == "column":
+                run_columns.setdefault(rec["run_id"], {})[rec["url"]] = rec
+            elif kind == "run_end":
+                stats = rec.get("stats") or {}
+                if stats.get("finish_reason") != "finished":
+                    continue  # killed, timed out: its columns may be a part
+                if run_columns.get(rec["run_id"]):
+                    state.columns = run_columns[rec["run_id"]]
+                if stats.get("discovery", "scheduled") != "skipped":  # older runs always discovered
+                    state.last_discovery = rec.get("at")
+            elif kind == "capture":
                 state._capture(rec)
             elif kind == "report":
                 if rec.get("url"):

@@ -50,6 +50,9 @@ XXGK_DISCOVERY_MAX_PAGES = 60
 # A known report page on an unchanged list page is asked again after 1-2x this many days
 # (crawler/revalidate.py); 0 = ask every known page every run (conditionally).
 XXGK_REVALIDATE_DAYS = float(os.environ.get("XXGK_REVALIDATE_DAYS", "7"))
+# The portal is walked from its entry pages to the 年度报告 columns every 1-2x this many days
+# (and whenever a known column fails); between walks the known columns are opened directly.
+XXGK_REDISCOVER_DAYS = float(os.environ.get("XXGK_REDISCOVER_DAYS", "7"))
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

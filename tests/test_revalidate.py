@@ -1,4 +1,4 @@
-"""Which known report pages an incremental crawl asks again when their list page is unchanged."""
+"""What an incremental crawl asks again: known report pages of unchanged lists, known columns."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -105,3 +105,40 @@ def test_unchanged_list_skips_known_pages_changed_list_asks_all(spider: TrsSpide
 def revalidate_known(days_ago: float) -> KnownReport:
     """A complete report read `days_ago` days before now (the spider compares with the clock)."""
     return KnownReport((datetime.now(timezone.utc) - timedelta(days=days_ago)).strftime("%Y-%m-%dT%H:%M:%SZ"), ())
+
+
+def test_known_columns_reopened_until_due_and_walked_again_when_one_fails(tmp_path: Path) -> None:
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    home = Home(tmp_path).ensure()
+    col = {"url": BASE, "name": "年度报告", "agency": "福州市应急管理局", "found_on": "https://www.fuzhou.gov.cn/zfxxgkzl/"}
+    write(home, "20260201T000000000000Z-h-1", ("column", col),
+          ("run_end", {"status": "ok", "stats": {"finish_reason": "finished", "discovery": "scheduled"}}))
+    write(home, "20260202T000000000000Z-h-1", ("column", {**col, "url": BASE + "old/"}),
+          ("run_end", {"status": "failed", "stats": {"finish_reason": "shutdown"}}))  # a killed run's columns: ignored
+
+    def spider(days: float) -> TrsSpider:
+        sp = TrsSpider(site_id="fuzhou", start_url="https://www.fuzhou.gov.cn/zfxxgkzl/")
+        sp.session = ArchiveSession("fuzhou", home=home)
+        sp.discovery = sp.discovery_mode(days)
+        return sp
+
+    async def started(sp: TrsSpider) -> list:
+        return [x async for x in sp.start()]
+
+    import asyncio
+    assert spider(0).discovery == "scheduled"  # due every run
+    sp = spider(7)  # walked minutes ago (the record's clock): not due
+    assert sp.discovery == "skipped"
+    out = asyncio.run(started(sp))
+    assert [o["url"] for o in out if isinstance(o, dict)] == [BASE]
+    (reopened,) = [o for o in out if isinstance(o, Request)]
+    assert reopened.url == BASE and reopened.meta["reopened"] and reopened.meta["kind"] == "list"
+    # the column is gone (404): the portal is walked from its entry page, once
+    gone = HtmlResponse(BASE, status=404, body=b"", request=reopened)
+    failure = Failure(HttpError(gone))
+    failure.request = reopened  # type: ignore[attr-defined]
+    walk = sp.on_error(failure)
+    assert [r.url for r in walk] == ["https://www.fuzhou.gov.cn/zfxxgkzl/"] and sp.discovery == "fallback"
+    assert sp.on_error(failure) == []

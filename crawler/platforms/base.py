@@ -130,13 +130,23 @@ class PortalSpider(scrapy.Spider):
         spider.max_discovery_pages = s.getint("XXGK_DISCOVERY_MAX_PAGES", 60)
         spider.max_requests = s.getint("XXGK_MAX_REQUESTS", 20000)
         spider.revalidate_days = s.getfloat("XXGK_REVALIDATE_DAYS", revalidate.DEFAULT_DAYS)
+        spider.discovery = spider.discovery_mode(s.getfloat("XXGK_REDISCOVER_DAYS", revalidate.DEFAULT_DAYS))
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
+    def discovery_mode(self, rediscover_days: float) -> str:
+        """`skipped`: reopen the columns the last finished run found; `scheduled`: walk the portal
+        (first run, `--full`, or the last walk is 1-2 x rediscover_days old: new agencies' columns)."""
+        state = self.session.state
+        if (self.incremental and state.columns and state.last_discovery
+                and not revalidate.is_due(self.site_id, state.last_discovery, rediscover_days)):
+            return "skipped"
+        return "scheduled"
+
     def _opened(self, spider: scrapy.Spider) -> None:
         self.session.record("run_start", spider=self.name, platform=self.platform, base_url=self.base_url,
-                            start_urls=self.entry_urls, site_info=self.site_info())
+                            start_urls=self.entry_urls, site_info=self.site_info(), discovery=self.discovery)
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
@@ -157,6 +167,7 @@ class PortalSpider(scrapy.Spider):
             "errors": counts.get("errors", 0),
             "structure_errors": counts.get("structure_errors", 0),
             "finish_reason": reason,
+            "discovery": self.discovery,  # scheduled | skipped (known columns reopened) | fallback
         }
         if summary["reports"] == 0 or reason not in ("finished",):
             status = "failed"
@@ -204,9 +215,33 @@ class PortalSpider(scrapy.Spider):
                        meta={"kind": kind, **meta}, dont_filter=dont_filter)
 
     # -- flow ---------------------------------------------------------------------------------
-    async def start(self) -> AsyncIterator[Request]:
-        for url in self.entry_urls:
-            yield self.request(url, self.parse_entry, "entry", depth_left=2)
+    async def start(self) -> AsyncIterator[Any]:
+        if self.discovery == "skipped":
+            self.logger.info("%s: reopening %d known column(s); the portal is walked again when due "
+                             "(XXGK_REDISCOVER_DAYS) or when one of them fails", self.site_id,
+                             len(self.session.state.columns))
+            for col in self.session.state.columns.values():
+                for out in self.reopen_column(col):
+                    yield out
+            return
+        for request in self.entry_requests():
+            yield request
+
+    def entry_requests(self) -> list[Request]:
+        return [self.request(url, self.parse_entry, "entry", depth_left=2) for url in self.entry_urls]
+
+    def reopen_column(self, col: dict[str, Any]) -> Iterator[Any]:
+        """A column an earlier run found, opened without walking the portal to it again."""
+        yield from self.open_column(col["url"], col.get("name") or "", col.get("agency"),
+                                    found_on=col.get("found_on") or col["url"], reopened=True)
+
+    def rediscover(self, url: str | None, why: str) -> list[Request]:
+        """A reopened column failed (gone, moved, redesigned): walk the portal after all."""
+        if self.discovery != "skipped":
+            return []
+        self.discovery = "fallback"
+        self.logger.warning("%s: known column %s %s: walking the portal from its entry pages", self.site_id, url, why)
+        return self.entry_requests()
 
     def parse_entry(self, response: Response) -> Iterator[Any]:
         """A 信息公开 page: find the 年度报告 columns by their link text, or walk towards them."""
@@ -232,7 +267,7 @@ class PortalSpider(scrapy.Spider):
             yield from self.open_column(response.url, "", agency=None, found_on=response.url, fetched=response)
 
     def open_column(self, url: str, name: str, agency: str | None, found_on: str,
-                    fetched: TextResponse | None = None) -> Iterator[Any]:
+                    fetched: TextResponse | None = None, **meta: Any) -> Iterator[Any]:
         key = self.canonical(url)
         if key in self.columns_seen:
             return
@@ -241,11 +276,13 @@ class PortalSpider(scrapy.Spider):
         if fetched is not None:
             yield from self.parse_column(fetched)
         else:
-            yield self.request(url, self.parse_column, "list", column_url=key, column_agency=agency)
+            yield self.request(url, self.parse_column, "list", column_url=key, column_agency=agency, **meta)
 
     def parse_column(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             self.session.error(response.url, "fetch", "structure", "list page is not text")
+            if response.meta.get("reopened"):
+                yield from self.rediscover(response.url, "is not a text page")
             return
         self.list_pages += 1
         column_url = response.meta.get("column_url") or self.canonical(response.url)
@@ -258,6 +295,8 @@ class PortalSpider(scrapy.Spider):
             self.session.stats["structure_errors"] += 1
             self.session.error(response.url, "fetch", "structure",
                                "list page shows no report links (markup changed or empty column)")
+            if response.meta.get("reopened"):
+                yield from self.rediscover(response.url, "shows no report links")
         listing, go_on = self.listing(response, column_url, page.items, page.duplicates)
         yield from listing
         if not go_on:
@@ -455,7 +494,14 @@ class PortalSpider(scrapy.Spider):
         yield from self.parse_attachment(response)
 
     # -- errors -------------------------------------------------------------------------------
-    def on_error(self, failure: Failure) -> None:
+    def on_error(self, failure: Failure) -> list[Request]:
+        request = getattr(failure, "request", None)
+        self.record_failure(failure)
+        if request is not None and request.meta.get("reopened"):
+            return self.rediscover(request.url, f"failed ({failure.getErrorMessage()[:80]})")
+        return []
+
+    def record_failure(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else None
         if failure.check(HttpError):

@@ -46,12 +46,29 @@ class GkmlptSpider(PortalSpider):
                 continue
             self.columns_seen.add(column_url)
             yield {"_type": "column", "url": column_url, "name": node.get("name"),
-                   "agency": response.meta.get("unit_name"), "found_on": self.canonical(response.url)}
+                   "agency": response.meta.get("unit_name"), "found_on": self.canonical(response.url),
+                   "api": {"index_url": self.canonical(response.url), "category": node["id"], "sid": sid}}
             yield self.request(url, self.parse_api, "api", column_url=column_url, index_url=response.url,
                                category=node["id"], sid=sid, page=1, seen=0, expected_status=(404,))
 
+    def reopen_column(self, col: dict[str, Any]) -> Iterator[Any]:
+        """A gkmlpt column is an API category: its first API page, without the index page."""
+        api = col.get("api")
+        if not api:
+            yield from super().reopen_column(col)
+            return
+        if col["url"] in self.columns_seen:
+            return
+        self.columns_seen.add(col["url"])
+        yield {"_type": "column", **{k: col.get(k) for k in ("url", "name", "agency", "found_on", "api")}}
+        yield self.request(gkmlpt.api_url(api["index_url"], api["category"], api["sid"], 1), self.parse_api, "api",
+                           column_url=col["url"], index_url=api["index_url"], category=api["category"],
+                           sid=api["sid"], page=1, seen=0, expected_status=(404,), reopened=True)
+
     def parse_api(self, response: Response) -> Iterator[Any]:
         if response.status == 404:
+            if response.meta.get("reopened"):  # a known category's first page is gone
+                yield from self.rediscover(response.url, "answers 404")
             return  # past the last page on sites that answer 404 there
         self.list_pages += 1
         try:
@@ -59,6 +76,8 @@ class GkmlptSpider(PortalSpider):
         except (ValueError, AttributeError) as exc:
             self.session.stats["structure_errors"] += 1
             self.session.error(response.url, "fetch", "structure", f"gkmlpt API answer is not the expected JSON: {exc}")
+            if response.meta.get("reopened"):
+                yield from self.rediscover(response.url, "is not the expected JSON")
             return
         column_url = response.meta["column_url"]
         listed = [ListItem(self.rebase(it["url"]), it["title"], it["date"],
