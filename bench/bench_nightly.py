@@ -41,8 +41,8 @@ from archive.home import Home  # noqa: E402
 from archive.records import iter_records  # noqa: E402
 
 
-def nightly_argv(manifest: dict[str, Any], seeds: set[str], extra: list[str]) -> list[str]:
-    argv = ["nightly", "--json", "--delay", "0", "--sites", ",".join(sorted(manifest)), *extra]
+def nightly_argv(manifest: dict[str, Any], seeds: set[str], extra: list[str], delay: float = 0.0) -> list[str]:
+    argv = ["nightly", "--json", "--delay", str(delay), "--sites", ",".join(sorted(manifest)), *extra]
     for site, m in sorted(manifest.items()):
         if site in seeds:
             argv += ["--base-url", f"{site}={m['base_url']}"]
@@ -82,6 +82,9 @@ def main() -> int:
     ap.add_argument("--no-seeds", action="store_true", help="only the scaled sites")
     ap.add_argument("--parse", action="store_true", help="build with text extraction and parsing")
     ap.add_argument("--home", help="archive home (default: a temporary directory, removed after)")
+    ap.add_argument("--delay", type=float, default=0.0,
+                    help="seconds between requests to one portal (default 0: CPU-bound, the hardest case "
+                         "for the ratio; 1.0 is the production default)")
     ap.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                     help="extra Scrapy setting for both nights")
     args = ap.parse_args()
@@ -98,8 +101,9 @@ def main() -> int:
             seeds = {k for k in manifest if "-" not in k}
             reports = sum(len(m["reports"]) for m in manifest.values())
             atts = sum(len(r["attachments"]) for m in manifest.values() for r in m["reports"])
-            print(f"replica: {len(manifest)} sites, {reports} reports, {atts} attachments; home {home}")
-            argv = nightly_argv(manifest, seeds, extra)
+            print(f"replica: {len(manifest)} sites, {reports} reports, {atts} attachments; "
+                  f"delay {args.delay}s per portal; home {home}")
+            argv = nightly_argv(manifest, seeds, extra, args.delay)
             nights = []
             for n in (1, 2):
                 rc, summary, wall = run_night(home, argv)

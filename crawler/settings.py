@@ -85,6 +85,10 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 PLAYWRIGHT_MAX_CONTEXTS = 2
 
 LOG_LEVEL = os.environ.get("XXGK_LOG_LEVEL", "INFO")
+# Scrapy's check for `return value` inside generator callbacks re-reads and re-parses the
+# callback's source on EVERY response (its cache is keyed weakly on bound methods, which are
+# new objects each time): a third of a nightly's CPU. Our callbacks are checked by review.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 TELNETCONSOLE_ENABLED = False
