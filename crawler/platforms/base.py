@@ -77,6 +77,10 @@ class PortalSpider(scrapy.Spider):
     detail_url_re: ClassVar[re.Pattern[str]] = re.compile(r"$^")
     # bytes every report page of the platform carries (a 200 without any is throttling by wrong content)
     detail_markers: ClassVar[tuple[bytes, ...]] = ()
+    # incremental runs (from_crawler sets both from the settings; a spider built without a
+    # crawler, as the distributed coordinator does, walks the portal)
+    discovery: str = "scheduled"
+    revalidate_days: float = revalidate.DEFAULT_DAYS
 
     def __init__(self, *args: Any, base_url: str | None = None, start_url: str | None = None,
                  site_id: str | None = None, host_map: str | None = None, incremental: str = "1",
