@@ -15,7 +15,8 @@ from typing import Any
 from replica.families.base import CST, BaseSite, Page, Resource, att_name, esc, paginate
 from replica.world import AgencyDef, Report, body_html, stable_rng
 
-GKMLPT_PAGE_SIZE = 5
+GKMLPT_PAGE_SIZE = 5  # the seed portal: small pages, so a handful of reports exercises paging
+GKMLPT_REAL_PAGE_SIZE = 100  # the real API's (portals/gkmlpt-guangdong.md): scaled benchmark sites
 NFCMS_PAGE_SIZE = 5
 NFCMS_COLUMN = "/cy/zwgk/zfxxgknb/"
 NFCMS_NAME = "政府信息公开年报"
@@ -151,12 +152,13 @@ class GkmlptSite(BaseSite):
         sid = query.get("sid")
         if sid not in (None, "", str(agency.layout["sid"])):
             items = []
-        pages = max(1, math.ceil(len(items) / GKMLPT_PAGE_SIZE))
+        size = GKMLPT_REAL_PAGE_SIZE if self.content.site.scaled else GKMLPT_PAGE_SIZE
+        pages = max(1, math.ceil(len(items) / size))
         if page > pages and agency.layout.get("end404") and not (self.endless and items):
             return Resource(b"<html><body><h1>404 Not Found</h1></body></html>", "text/html", "utf-8", 404, static=False)
         if self.endless and items and page > pages:
             page = 1  # past the real end the same first page comes back
-        chunk = self.listing(items[(page - 1) * GKMLPT_PAGE_SIZE: page * GKMLPT_PAGE_SIZE])
+        chunk = self.listing(items[(page - 1) * size: page * size])
         node = next(n for n in _walk(self.tree(agency)) if n["id"] == cat)
         total = 99999 if self.endless and items else len(items)
         data = {"classify": {"id": cat, "name": node["name"], "post_count": total}, "total": total,
