@@ -115,6 +115,17 @@ def test_trigram_search_and_short_query_fallback(built):
     assert long_hits == {ids["a"]}
 
 
+def test_full_text_indexes_are_merged_after_a_build(built):
+    home, ids, stats = built
+    assert "reports_fts" in stats.fts_optimized  # sync indexed titles, the parse re-indexed texts
+    for fts in ("reports_fts", "attachments_fts"):
+        assert len(q(home, f"select distinct segid from {fts}_idx")) <= 1
+        q(home, f"insert into {fts} ({fts}) values ('integrity-check')")
+    hits = q(home, "select r.report_id from reports r join reports_fts f on f.rowid = r.rowid "
+                   "where reports_fts match ?", ['"海盐县应急管理局"'])
+    assert [h[0] for h in hits] == [ids["d"]]
+
+
 def test_canned_queries_execute(built):
     home, _, _ = built
     meta = yaml.safe_load((REPO / "datasette-metadata.yml").read_text(encoding="utf-8"))
