@@ -125,7 +125,9 @@ TABLES["report_headlines"] = ({
     "report_id": T, "site_id": T, "agency": T, "report_year": I, "template": T,
     **{k: I for k in HEADLINE_FIGURES}}, "report_id")
 FOREIGN_KEYS["report_headlines"] = [("report_id", "reports", "report_id")]
-INDEXES["report_headlines"] = [("site_id", "report_year"), ("agency", "report_year"), ("report_year",)]
+INDEXES["report_headlines"] = [("site_id", "report_year"), ("agency", "report_year"), ("report_year",),
+                               # covering for requests_by_agency_year (no table lookups per row)
+                               ("report_year", "site_id", "agency", "applications_received")]
 
 SUMMARY_COLUMNS = ("applications_received", "carried_over", "granted", "partial", "denied", "unable",
                    "not_processed", "other_handling", "results_total", "carried_forward",

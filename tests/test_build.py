@@ -113,6 +113,10 @@ def test_trigram_search_and_short_query_fallback(built):
     assert ids["b"] in hits  # "报告全文见附件" in the page text
     long_hits = {r["report_id"] for r in q(home, sql, {"q": "长乐区应急"})}
     assert long_hits == {ids["a"]}
+    for term in ("海盐县应急管理局", "海盐"):  # trigram and LIKE branches both reach attachment text
+        found = {(r["report_id"], r["matched_in"]) for r in q(home, sql, {"q": term})}
+        assert found == {(ids["d"], "report"), (ids["d"], "attachment: nb2020.docx")}, term
+    assert q(home, sql, {"q": ""}) == []
 
 
 def test_full_text_indexes_are_merged_after_a_build(built):
