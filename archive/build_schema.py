@@ -126,8 +126,12 @@ TABLES["report_headlines"] = ({
     **{k: I for k in HEADLINE_FIGURES}}, "report_id")
 FOREIGN_KEYS["report_headlines"] = [("report_id", "reports", "report_id")]
 INDEXES["report_headlines"] = [("site_id", "report_year"), ("agency", "report_year"), ("report_year",),
-                               # covering for requests_by_agency_year (no table lookups per row)
-                               ("report_year", "site_id", "agency", "applications_received")]
+                               # covering indexes: these canned queries read no table rows
+                               ("report_year", "site_id", "agency", "applications_received"),  # requests_by_agency_year
+                               ("report_year", "site_id", "reviews_total", "reviews_corrected", "suits_direct",
+                                "suits_after_review", "suits_corrected"),  # review_litigation_by_year
+                               ("site_id", "report_year", "granted", "partial", "denied", "unable",
+                                "not_processed", "other_handling", "results_total")]  # outcome_mix
 
 SUMMARY_COLUMNS = ("applications_received", "carried_over", "granted", "partial", "denied", "unable",
                    "not_processed", "other_handling", "results_total", "carried_forward",
