@@ -140,6 +140,7 @@ def test_raw_search_mode_and_attachments(archive):
     assert want and sorted(r["attachment_id"] for r in data["rows"]) == sorted(r["attachment_id"] for r in want)
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the UDF's own error
 def test_invalid_raw_query_is_reported_by_datasette_as_before(archive):
     srv, _ = archive
     with pytest.raises(urllib.error.HTTPError) as err:
@@ -147,6 +148,7 @@ def test_invalid_raw_query_is_reported_by_datasette_as_before(archive):
     assert err.value.code == 400
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the UDF's own error
 def test_sql_functions_only_read_configured_fts_tables(archive):
     srv, _ = archive
     ok = fetch(srv, "/archive.json?_shape=array&sql=" + urllib.parse.quote(
