@@ -32,7 +32,7 @@ import sqlite_utils
 
 from archive.build_headlines import headline
 from archive.build_history import Folded, fold
-from archive.build_schema import CELL_TABLES, SCHEMA_VERSION, ensure_schema
+from archive.build_schema import CELL_TABLES, SCHEMA_VERSION, ensure_schema, optimize_fts
 from archive.build_sync import sync_rows
 from archive.build_text import Outcome, TextResult, Tools, as_text_result, extract_bytes, optional, parse_report
 from archive.home import Home
@@ -56,6 +56,7 @@ class BuildStats:
     errors: int = 0
     parser_version: str = ""
     seconds: float = 0.0
+    fts_optimized: tuple[str, ...] = ()
 
     def line(self) -> str:
         if self.skipped:
@@ -184,6 +185,8 @@ def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool
             db.execute(f"delete from {table} where report_id not in (select report_id from reports)")
     db.conn.commit()
     _parse_stage(db, home, tools, folded, force, progress, stats)
+    stats.fts_optimized = tuple(optimize_fts(db))
+    db.conn.commit()
     return stats
 
 

@@ -113,6 +113,21 @@ def test_trigram_search_and_short_query_fallback(built):
     assert ids["b"] in hits  # "报告全文见附件" in the page text
     long_hits = {r["report_id"] for r in q(home, sql, {"q": "长乐区应急"})}
     assert long_hits == {ids["a"]}
+    for term in ("海盐县应急管理局", "海盐"):  # trigram and LIKE branches both reach attachment text
+        found = {(r["report_id"], r["matched_in"]) for r in q(home, sql, {"q": term})}
+        assert found == {(ids["d"], "report"), (ids["d"], "attachment: nb2020.docx")}, term
+    assert q(home, sql, {"q": ""}) == []
+
+
+def test_full_text_indexes_are_merged_after_a_build(built):
+    home, ids, stats = built
+    assert "reports_fts" in stats.fts_optimized  # sync indexed titles, the parse re-indexed texts
+    for fts in ("reports_fts", "attachments_fts"):
+        assert len(q(home, f"select distinct segid from {fts}_idx")) <= 1
+        q(home, f"insert into {fts} ({fts}) values ('integrity-check')")
+    hits = q(home, "select r.report_id from reports r join reports_fts f on f.rowid = r.rowid "
+                   "where reports_fts match ?", ['"海盐县应急管理局"'])
+    assert [h[0] for h in hits] == [ids["d"]]
 
 
 def test_canned_queries_execute(built):

@@ -1,0 +1,137 @@
+"""Fast `?_search=` on big tables: the FTS match runs once per search term, not once per statement.
+
+For `/archive/reports?_search=…` Datasette 0.65 runs seven statements (the page, the count and
+one per facet), each with the clause `rowid in (select rowid from reports_fts where reports_fts
+match escape_fts(:search))`. At 100,000 reports each statement re-evaluates the trigram match
+(10–130 ms for a term found in most reports) and then fetches every matching row of `reports`,
+whose text makes a row about one page wide: a broad search cost 1.5–3 s.
+
+The plugin (datasette_plugins/xxgk_archive.py) swaps that clause, and only that exact clause,
+for one that reads the match from a per-process cache (`HitCache`), through SQL functions
+registered on every connection:
+
+- few hits (≤ 1/LOOKUP_RATIO of the rows): `rowid in (select value from json_each(
+  xxgk_fts_rowids('reports_fts', :search, 1)))` — row lookups, as before, minus the FTS work;
+- more: `substr(xxgk_fts_bitmap('reports_fts', :search, 1), rowid + 1, 1) = x'01'` — a byte
+  per rowid. SQLite cannot look rows up by this test, so it scans the narrow indexes that
+  already carry the rowid (site_id, agency, report_year, template, parse_status,
+  published_date) instead of reading the wide rows: ~10 ms per statement at 100,000 reports.
+
+Both select exactly the rows the original clause selects; counts and facets stay exact. The
+third argument is 1 when Datasette's escaping applies (the default search mode) and 0 for
+`_searchmode=raw`. The database is immutable while served; a cache entry is keyed by the
+file's identity when the connection was opened, so a rebuilt file gets fresh entries.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from array import array
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+LOOKUP_RATIO = 20     # rowid lookups cost ~20x a bitmap test per scanned index entry
+CACHE_ENTRIES = 32    # an entry: 8 bytes per hit, plus 1 byte per row or ~8 per hit (<= 1.7 MB at 100k)
+MAX_BITMAP = 50_000_000  # rowids beyond this: leave Datasette's own clause alone
+
+
+def escape_fts(query: str) -> str:
+    from datasette.utils import escape_fts as datasette_escape
+    return datasette_escape(query)
+
+
+def quote_name(name: str) -> str:
+    return "[" + name.replace("]", "]]") + "]"
+
+
+@dataclass
+class Hits:
+    """The rowids one match selects (ascending), and the two forms the SQL functions return."""
+    rowids: array
+    _json: str | None = field(default=None, repr=False)
+    _bitmap: bytes | None = field(default=None, repr=False)
+
+    @property
+    def json(self) -> str:
+        if self._json is None:
+            self._json = "[" + ",".join(map(str, self.rowids)) + "]"
+        return self._json
+
+    @property
+    def bitmap(self) -> bytes:
+        if self._bitmap is None:
+            if self.rowids and self.rowids[-1] > MAX_BITMAP:
+                raise ValueError("rowids too large for a bitmap")
+            bits = bytearray(self.rowids[-1] + 1 if self.rowids else 0)
+            for r in self.rowids:
+                bits[r] = 1
+            self._bitmap = bytes(bits)
+        return self._bitmap
+
+
+class HitCache:
+    """Matching rowids per (file, FTS table, query); LRU, shared by Datasette's threads."""
+
+    def __init__(self, size: int = CACHE_ENTRIES) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple, Hits] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, conn: sqlite3.Connection, file_key: tuple, fts: str, query: str, escape: int) -> Hits:
+        key = (file_key, fts, query, bool(escape))
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None:
+                self._entries.move_to_end(key)
+                return hit
+        expr = escape_fts(query) if escape else query
+        # one string instead of a Python row per hit: 100k hits in ~65 ms instead of ~190 ms
+        csv = conn.execute(f"select group_concat(rowid) from {quote_name(fts)} "
+                           f"where {quote_name(fts)} match ?", [expr]).fetchone()[0]
+        hit = Hits(array("q", sorted(map(int, csv.split(","))) if csv else ()))
+        with self._lock:
+            self._entries[key] = hit
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return hit
+
+
+CACHE = HitCache()
+
+
+def register_functions(conn: sqlite3.Connection, path: str | None, fts_tables: set[str],
+                       cache: HitCache = CACHE) -> None:
+    """xxgk_fts_count / xxgk_fts_rowids / xxgk_fts_bitmap(fts_table, query, escape) on `conn`."""
+    if not path:
+        return
+    st = os.stat(path)
+    file_key = (os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def hits(fts: str, query: str, escape: int) -> Hits:
+        if fts not in fts_tables:
+            raise ValueError(f"{fts!r} is not a configured full-text table")
+        return cache.get(conn, file_key, fts, query or "", escape)
+
+    conn.create_function("xxgk_fts_count", 3, lambda f, q, e: len(hits(f, q, e).rowids), deterministic=True)
+    conn.create_function("xxgk_fts_rowids", 3, lambda f, q, e: hits(f, q, e).json, deterministic=True)
+    conn.create_function("xxgk_fts_bitmap", 3, lambda f, q, e: hits(f, q, e).bitmap, deterministic=True)
+
+
+def datasette_clause(fts: str, raw: bool) -> str:
+    """The exact where clause Datasette 0.65's ?_search= adds (datasette/filters.py)."""
+    from datasette.utils import escape_sqlite
+    name = escape_sqlite(fts)
+    match = ":search" if raw else "escape_fts(:search)"
+    return f"rowid in (select rowid from {name} where {name} match {match})"
+
+
+def fast_clause(fts: str, raw: bool, hits: int, max_rowid: int) -> str | None:
+    """The cached replacement for `datasette_clause`, chosen by the share of rows that match."""
+    lit = "'" + fts.replace("'", "''") + "'"
+    args = f"{lit}, :search, {0 if raw else 1}"
+    if hits * LOOKUP_RATIO <= max_rowid:
+        return f"rowid in (select value from json_each(xxgk_fts_rowids({args})))"
+    if max_rowid > MAX_BITMAP:
+        return None
+    return f"substr(xxgk_fts_bitmap({args}), rowid + 1, 1) = x'01'"
