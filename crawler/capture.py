@@ -8,14 +8,35 @@ conditional-request middleware rebuilt from the store after a 304 is recorded as
 """
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from scrapy import Request
 from scrapy.http import Response, TextResponse
+from scrapy.utils.asyncio import is_asyncio_available
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
 
 from archive.records import capture_id_for
+from archive.store import Stored
 from crawler.filetypes import body_problem, clean_filename, guess_ext, promised_ext, raw_disposition_name
 from crawler.middlewares import CrawlerAware
+
+T = TypeVar("T")
+_STORE_THREADS: ThreadPoolExecutor | None = None
+
+
+async def off_reactor(fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking file work (hashing, write, fsync, rename) in a thread, so the crawl's event
+    loop keeps fetching and parsing meanwhile; one small pool per process (all site crawlers)."""
+    global _STORE_THREADS
+    if not is_asyncio_available():
+        return await maybe_deferred_to_future(deferToThread(fn, *args))
+    if _STORE_THREADS is None:
+        _STORE_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="xxgk-store")
+    return await asyncio.get_running_loop().run_in_executor(_STORE_THREADS, fn, *args)
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -30,7 +51,7 @@ def is_robots(url: str) -> bool:
 
 
 class CaptureMiddleware(CrawlerAware):
-    def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Response:
         session = getattr(self.spider, "session", None)
         if session is None:
             return response
@@ -45,11 +66,11 @@ class CaptureMiddleware(CrawlerAware):
                 session.error(response.url, "fetch", f"http_{response.status}",
                               f"HTTP {response.status} for {kind} page")
             return response
-        self.capture(session, request, response, kind)
+        await self.capture(session, request, response, kind)
         return response
 
     @staticmethod
-    def capture(session: Any, request: Request, response: Response, kind: str) -> dict[str, Any] | None:
+    async def capture(session: Any, request: Request, response: Response, kind: str) -> dict[str, Any] | None:
         body = response.body
         ctype = _header(response, "Content-Type")
         raw_name = raw_disposition_name(response.headers.get("Content-Disposition"))
@@ -63,8 +84,8 @@ class CaptureMiddleware(CrawlerAware):
             problem = body_problem(body, ext, ctype, promised_ext(ctype, filename, response.url))
             if problem:
                 session.error(response.url, "fetch", problem[0], f"attachment stored as served, but: {problem[1]}")
-        try:
-            stored = session.store.put(session.site_id, body, ext)
+        try:  # the body is durable under its final name before the record that points at it
+            stored: Stored = await off_reactor(session.store.put, session.site_id, body, ext)
         except OSError as exc:
             session.error(response.url, "store", "write_failed", repr(exc))
             return None
