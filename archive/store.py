@@ -42,6 +42,7 @@ class Stored:
 class RawStore:
     def __init__(self, home: Home):
         self.home = home
+        self._dirs: set[Path] = set()  # directories known to exist (spares a mkdir per body)
 
     def relpath(self, site_id: str, sha256: str, ext: str) -> str:
         check_site_id(site_id)
@@ -51,10 +52,19 @@ class RawStore:
         digest = sha256_bytes(body)
         rel = self.relpath(site_id, digest, ext or "bin")
         final = self.home.root / rel
-        if final.exists() and final.stat().st_size == len(body):
-            return Stored(digest, len(body), rel, created=False)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-", suffix=".part")
+        try:
+            if os.stat(final).st_size == len(body):
+                return Stored(digest, len(body), rel, created=False)
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        if final.parent not in self._dirs:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(final.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-", suffix=".part")
+        except FileNotFoundError:  # the directory went away since it was made
+            final.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(body)
