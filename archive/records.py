@@ -21,6 +21,7 @@ import json
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,8 +34,16 @@ RECORD_TYPES = frozenset(
 )
 
 
+_NOW: tuple[int, str] = (0, "")
+
+
 def utcnow() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Second resolution, formatted once per second (every record carries it)."""
+    global _NOW
+    second = int(time.time())
+    if _NOW[0] != second:
+        _NOW = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+    return _NOW[1]
 
 
 def new_run_id() -> str:

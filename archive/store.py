@@ -2,8 +2,10 @@
 
 Layout: `raw/<site_id>/<sha256[:2]>/<sha256>.<ext>`. Bodies are written to a temporary
 file in the same directory, fsynced and renamed into place, so a crash never leaves a
-half file under its final name. Writing the same body twice is a no-op, which makes
-concurrent workers (and re-runs after a crash) idempotent.
+half file under its final name (a killed process leaves at most a `.tmp-*.part` file).
+Writing the same body twice is a no-op, which makes concurrent workers (and re-runs after
+a crash) idempotent. `put_many` does the same for a batch (write all, fsync all, rename
+all), which is how the crawl's capture writer stores bodies.
 """
 from __future__ import annotations
 
@@ -42,32 +44,88 @@ class Stored:
 class RawStore:
     def __init__(self, home: Home):
         self.home = home
+        self._dirs: set[Path] = set()  # directories known to exist (spares a mkdir per body)
 
     def relpath(self, site_id: str, sha256: str, ext: str) -> str:
         check_site_id(site_id)
         return f"raw/{site_id}/{sha256[:2]}/{sha256}.{safe_ext(ext)}"
 
     def put(self, site_id: str, body: bytes, ext: str | None) -> Stored:
-        digest = sha256_bytes(body)
-        rel = self.relpath(site_id, digest, ext or "bin")
-        final = self.home.root / rel
-        if final.exists() and final.stat().st_size == len(body):
-            return Stored(digest, len(body), rel, created=False)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-", suffix=".part")
+        result = self.put_many([(site_id, body, ext)])[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def put_many(self, items: list[tuple[str, bytes, str | None]]) -> list[Stored | Exception]:
+        """Store several bodies: all written, then all fsynced, then all renamed into place.
+
+        Each body is durable before its final name appears, as with single puts; batching
+        only changes how often the disk is waited for: on a journaling filesystem the first
+        fsync of a batch commits the others' data too, so the rest return at once. Per item,
+        the result or the error that item met (OSError; ValueError for a bad site id); the
+        others are unaffected.
+        """
+        results: list[Stored | Exception] = []
+        pending: list[tuple[int, int, str, Path]] = []  # (index, fd, temp path, final path)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(body)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, final)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
-        return Stored(digest, len(body), rel, created=True)
+            for i, (site_id, body, ext) in enumerate(items):
+                try:
+                    digest = sha256_bytes(body)
+                    rel = self.relpath(site_id, digest, ext or "bin")
+                    final = self.home.root / rel
+                    if self._exists(final, len(body)):
+                        results.append(Stored(digest, len(body), rel, created=False))
+                        continue
+                    fd, tmp = self._temp(final.parent)
+                    pending.append((i, fd, tmp, final))
+                    results.append(Stored(digest, len(body), rel, created=True))
+                    _write_all(fd, body)
+                except (OSError, ValueError) as exc:
+                    if len(results) > i:
+                        results[i] = exc
+                    else:
+                        results.append(exc)
+            for i, fd, _, _ in pending:
+                if isinstance(results[i], Stored):
+                    try:
+                        os.fsync(fd)
+                    except OSError as exc:
+                        results[i] = exc
+            while pending:
+                i, fd, tmp, final = pending.pop(0)
+                try:
+                    os.close(fd)
+                    if isinstance(results[i], Stored):
+                        os.replace(tmp, final)
+                        continue
+                except OSError as exc:
+                    results[i] = exc
+                _unlink(tmp)
+        finally:  # interrupted (KeyboardInterrupt, a crash in between): no temp file left behind
+            for _, fd, tmp, _ in pending:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+                _unlink(tmp)
+        return results
+
+    @staticmethod
+    def _exists(final: Path, size: int) -> bool:
+        try:
+            return os.stat(final).st_size == size
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+
+    def _temp(self, directory: Path) -> tuple[int, str]:
+        if directory not in self._dirs:  # one mkdir per directory, not per body
+            directory.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(directory)
+        try:
+            return tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
+        except FileNotFoundError:  # the directory went away since it was made
+            directory.mkdir(parents=True, exist_ok=True)
+            return tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
 
     def path(self, raw_path: str) -> Path:
         p = (self.home.root / raw_path).resolve()
@@ -81,3 +139,16 @@ class RawStore:
     def verify(self, raw_path: str, sha256: str) -> bool:
         p = self.path(raw_path)
         return p.exists() and sha256_bytes(p.read_bytes()) == sha256
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

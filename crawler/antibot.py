@@ -132,6 +132,7 @@ class Guard:
         self.launch_options = dict(settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS") or {"headless": True})
         self.user_agent = settings.get("USER_AGENT")
         self.nav_hashes: set[str] = set()  # entry and list pages seen: never a report's content
+        self.nav_sizes: set[int] = set()   # their lengths: a body of another length is no copy (no hash needed)
 
     def host(self, url: str) -> HostState:
         key = urlsplit(url).netloc.lower()
@@ -187,10 +188,11 @@ class Guard:
     # -- wrong content --------------------------------------------------------------------------
     def note_navigation(self, body: bytes) -> None:
         self.nav_hashes.add(hashlib.sha256(body).hexdigest())
+        self.nav_sizes.add(len(body))
 
     def wrong_page(self, body: bytes, markers: tuple[bytes, ...]) -> str | None:
         """Why a 200 detail answer is not a report page (throttling by wrong content), or None."""
-        if hashlib.sha256(body).hexdigest() in self.nav_hashes:
+        if len(body) in self.nav_sizes and hashlib.sha256(body).hexdigest() in self.nav_hashes:
             return "the answer is a copy of an entry/list page already fetched"
         if markers and not any(m in body for m in markers):
             return "the answer has none of the platform's report-page markup"

@@ -8,14 +8,97 @@ conditional-request middleware rebuilt from the store after a 304 is recorded as
 """
 from __future__ import annotations
 
+import asyncio
+import os
+import queue
+import threading
 from typing import Any
 
 from scrapy import Request
 from scrapy.http import Response, TextResponse
+from scrapy.utils.asyncio import is_asyncio_available
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
 
 from archive.records import capture_id_for
+from archive.store import RawStore, Stored
 from crawler.filetypes import body_problem, clean_filename, guess_ext, promised_ext, raw_disposition_name
 from crawler.middlewares import CrawlerAware
+
+
+class StoreWriter:
+    """Stores response bodies off the event loop: one thread per process, in batches.
+
+    The crawl's event loop hands a body over and awaits its `Stored`; meanwhile it keeps
+    fetching and parsing. The thread takes whatever is queued (up to `MAX_BATCH`) and calls
+    `RawStore.put_many` (write all, fsync all, rename all): one thread, because parallel
+    creates and fsyncs mostly contend in the filesystem journal, and batches, because one
+    journal commit then covers several bodies. Each body is durable under its final name
+    before its future resolves, so the capture record that follows never points at a body
+    a crash could lose.
+    """
+
+    MAX_BATCH = 32
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    async def put(self, store: RawStore, site_id: str, body: bytes, ext: str | None) -> Stored:
+        if not is_asyncio_available():
+            return await maybe_deferred_to_future(deferToThread(store.put, site_id, body, ext))
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Stored] = loop.create_future()
+        self._ensure_thread()
+        self._queue.put((store, site_id, body, ext, loop, future))
+        return await future
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._pid != os.getpid() or self._thread is None or not self._thread.is_alive():
+                self._queue = queue.SimpleQueue()  # after a fork: the parent's queue is not ours
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, args=(self._queue,),
+                                                name="xxgk-store", daemon=True)
+                self._thread.start()
+
+    def _run(self, jobs: queue.SimpleQueue[tuple[Any, ...]]) -> None:
+        while True:
+            batch = [jobs.get()]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    batch.append(jobs.get_nowait())
+                except queue.Empty:
+                    break
+            by_store: dict[int, list[tuple[Any, ...]]] = {}
+            for job in batch:
+                by_store.setdefault(id(job[0]), []).append(job)
+            for jobs_of_store in by_store.values():
+                store = jobs_of_store[0][0]
+                try:
+                    results: list[Any] = store.put_many([(j[1], j[2], j[3]) for j in jobs_of_store])
+                except BaseException as exc:  # noqa: BLE001 - handed to every waiting request
+                    results = [exc] * len(jobs_of_store)
+                for job, result in zip(jobs_of_store, results):
+                    loop, future = job[4], job[5]
+                    try:
+                        loop.call_soon_threadsafe(_settle, future, result)
+                    except RuntimeError:  # that crawl's loop is closed: nobody waits any more
+                        pass
+
+
+def _settle(future: asyncio.Future[Stored], result: Stored | BaseException) -> None:
+    if future.done():
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
+
+
+STORE_WRITER = StoreWriter()
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -30,7 +113,7 @@ def is_robots(url: str) -> bool:
 
 
 class CaptureMiddleware(CrawlerAware):
-    def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Response:
         session = getattr(self.spider, "session", None)
         if session is None:
             return response
@@ -45,11 +128,11 @@ class CaptureMiddleware(CrawlerAware):
                 session.error(response.url, "fetch", f"http_{response.status}",
                               f"HTTP {response.status} for {kind} page")
             return response
-        self.capture(session, request, response, kind)
+        await self.capture(session, request, response, kind)
         return response
 
     @staticmethod
-    def capture(session: Any, request: Request, response: Response, kind: str) -> dict[str, Any] | None:
+    async def capture(session: Any, request: Request, response: Response, kind: str) -> dict[str, Any] | None:
         body = response.body
         ctype = _header(response, "Content-Type")
         raw_name = raw_disposition_name(response.headers.get("Content-Disposition"))
@@ -63,9 +146,9 @@ class CaptureMiddleware(CrawlerAware):
             problem = body_problem(body, ext, ctype, promised_ext(ctype, filename, response.url))
             if problem:
                 session.error(response.url, "fetch", problem[0], f"attachment stored as served, but: {problem[1]}")
-        try:
-            stored = session.store.put(session.site_id, body, ext)
-        except OSError as exc:
+        try:  # the body is durable under its final name before the record that points at it
+            stored = await STORE_WRITER.put(session.store, session.site_id, body, ext)
+        except (OSError, ValueError) as exc:
             session.error(response.url, "store", "write_failed", repr(exc))
             return None
         charset = response.encoding if isinstance(response, TextResponse) else None

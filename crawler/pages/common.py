@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+from lxml import etree
+from lxml.cssselect import CSSSelector
 
 WS = r"[\s\u3000\xa0]*"
 # A column name is annual-report vocabulary only (optionally after a year); a report title
@@ -33,6 +37,7 @@ META_LABELS: dict[str, str] = {
     "有效性": "validity", "来源": "source", "信息来源": "source", "主题词": "keywords",
     "公开方式": "disclosure_mode",
 }
+_LABEL_FIRST = frozenset(label[0] for label in META_LABELS)
 _LABEL_TOKEN = re.compile(r"^\[?\s*(?P<label>[\u4e00-\u9fff][\u4e00-\u9fff\s\u3000\xa0]{0,12}?)\s*\]?\s*[:：]\s*(?P<value>.*)$", re.S)
 _LABEL_ONLY = re.compile(r"^\[?\s*(?P<label>[\u4e00-\u9fff][\u4e00-\u9fff\s\u3000\xa0]{0,12}?)\s*\]?\s*[:：]?\s*$")
 DATE_FIELDS = ("written_date", "published_date")
@@ -70,18 +75,51 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
         return lxml.html.document_fromstring("<html></html>")
 
 
-def text_tokens(root: lxml.html.HtmlElement) -> list[str]:
-    """Visible text pieces in document order (scripts and styles skipped)."""
+_PARSERS = threading.local()  # lxml parsers must not be shared between threads
+
+
+def parse_tree(text: str) -> etree._Element:
+    """`parse_html`'s tree as plain lxml elements: the same parser without lxml.html's
+    per-element class lookup (a Python call for every element visited), for the hot detail-page
+    path. Use `text_content()` and `css()` on it instead of HtmlElement methods."""
+    parser = getattr(_PARSERS, "html", None)
+    if parser is None:
+        parser = _PARSERS.html = etree.HTMLParser()
+    try:
+        root = etree.fromstring(_XML_ILLEGAL.sub("", text or "") or "<html></html>", parser)
+    except (etree.ParserError, ValueError):
+        root = None
+    return root if root is not None else etree.fromstring("<html></html>", parser)
+
+
+text_content = etree.XPath("string()", smart_strings=False)  # = HtmlElement.text_content, any element
+
+
+@lru_cache(maxsize=64)
+def css(selector: str) -> CSSSelector:
+    """A compiled CSS selector (HtmlElement.cssselect compiles on every call)."""
+    return CSSSelector(selector, translator="html")
+
+
+_NO_TEXT = frozenset(("script", "style", "noscript"))
+
+
+def text_tokens(root: etree._Element) -> list[str]:
+    """Visible text pieces, element by element: an element's text, then its tail (scripts and
+    styles contribute their tail only, comments nothing)."""
     out: list[str] = []
+    append = out.append
     for el in root.iter():
-        if el.tag in ("script", "style", "noscript") or not isinstance(el.tag, str):
-            if isinstance(el.tag, str) and el.tail and el.tail.strip():
-                out.append(el.tail.strip())
+        tag = el.tag
+        if tag.__class__ is not str:
             continue
-        if el.text and el.text.strip():
-            out.append(el.text.strip())
-        if el.tail and el.tail.strip():
-            out.append(el.tail.strip())
+        if tag not in _NO_TEXT:
+            text = el.text
+            if text and (text := text.strip()):
+                append(text)
+        tail = el.tail
+        if tail and (tail := tail.strip()):
+            append(tail)
     return out
 
 
@@ -95,6 +133,9 @@ def metadata_block(root: lxml.html.HtmlElement, max_tokens: int = 400) -> dict[s
     i = 0
     while i < len(tokens):
         tok = tokens[i]
+        if not _may_be_label(tok):
+            i += 1
+            continue
         field_, value = None, None
         m = _LABEL_TOKEN.match(tok)
         if m and squash(m.group("label")) in META_LABELS:
@@ -119,7 +160,15 @@ def metadata_block(root: lxml.html.HtmlElement, max_tokens: int = 400) -> dict[s
     return found
 
 
+def _may_be_label(tok: str) -> bool:
+    """Cheap pre-check: the label patterns start with an optional `[`, whitespace (the regex
+    `\\s` is str.isspace) and the label, whose first character must start a known label."""
+    return (tok[1:] if tok[:1] == "[" else tok).lstrip()[:1] in _LABEL_FIRST
+
+
 def _is_label(tok: str) -> bool:
+    if not _may_be_label(tok):
+        return False
     m = _LABEL_ONLY.match(tok) or _LABEL_TOKEN.match(tok)
     return bool(m and squash(m.group("label")) in META_LABELS)
 
@@ -146,7 +195,7 @@ def links(root: lxml.html.HtmlElement, base_url: str) -> list[Link]:
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "mailto:", "#")):
             continue
-        text = clean(a.text_content()) or clean(a.get("title"))
+        text = clean(text_content(a)) or clean(a.get("title"))
         out.append(Link(urljoin(base_url, href), text, dict(a.attrib)))
     return out
 
@@ -166,12 +215,13 @@ def attachment_links(root: lxml.html.HtmlElement, html: str, base_url: str) -> l
             seen.setdefault(link.url, Link(link.url, clean(name), link.attrs))
     for script in root.iter("script"):
         code = script.text or ""
-        for href, inner in SCRIPT_LINK_RE.findall(code):
+        # (substring checks first: each pattern needs them, and a miss spares a scan with backtracking)
+        for href, inner in SCRIPT_LINK_RE.findall(code) if "<a" in code or "<A" in code else ():
             url = urljoin(base_url, href)
             if is_attachment_url(url):
                 text = clean(lxml.html.fragment_fromstring(f"<span>{inner}</span>").text_content()) if inner else ""
                 seen.setdefault(url, Link(url, text, {"js_only": True}))
-        for href in SCRIPT_TRS_FILE_RE.findall(code):
+        for href in SCRIPT_TRS_FILE_RE.findall(code) if "P0" in code or "W0" in code else ():
             url = urljoin(base_url, href)
             seen.setdefault(url, Link(url, "", {"js_only": True}))
     return list(seen.values())
@@ -185,19 +235,19 @@ def detail_page(html: str, url: str, title_selectors: tuple[str, ...] = ("h1", "
     PubDate) and a `时间：` line. The title is the ArticleTitle tag or the block's 标题/名称
     (`prefer_block_title` decides which first), else the first selector with text.
     """
-    root = parse_html(html)
+    root = parse_tree(html)
     meta = metadata_block(root)
     tags = meta_tags(root)
     named = [meta.get("title"), tags.get("ArticleTitle")]
     title = next((t for t in (named if prefer_block_title else named[::-1]) if t), "")
     for sel in title_selectors if not title else ():
-        found = root.cssselect(sel)
-        if found and clean(found[0].text_content()):
-            title = found[0].text_content()
+        found = css(sel)(root)
+        if found and clean(text_content(found[0])):
+            title = text_content(found[0])
             break
     if not meta.get("source") and tags.get("ContentSource"):
         meta["source"] = tags["ContentSource"]
     if not meta.get("published_date"):
-        m = re.search(r"时间[:：]\s*(\d{4}-\d{1,2}-\d{1,2})", root.text_content())
+        m = re.search(r"时间[:：]\s*(\d{4}-\d{1,2}-\d{1,2})", text_content(root))
         meta["published_date"] = iso_date(tags.get("PubDate")) or (iso_date(m.group(1)) if m else "") or ""
     return clean(title), meta, attachment_links(root, html, url)
