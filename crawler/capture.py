@@ -4,7 +4,8 @@ Sits just inside the retry middleware, so it sees final responses only (after re
 and redirects). A 2xx body is stored and recorded; a non-2xx final response becomes an
 `error` record (the spider's errback records transport failures). A response that the
 conditional-request middleware rebuilt from the store after a 304 is recorded as
-`not_modified`, not stored again.
+`not_modified`, not stored again. Bodies are written by `StoreWriter` (a thread), so the event
+loop keeps fetching and parsing while the disk works; the record waits for the durable body.
 """
 from __future__ import annotations
 
