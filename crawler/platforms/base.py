@@ -329,21 +329,23 @@ class PortalSpider(scrapy.Spider):
         unique: dict[str, ListItem] = {}
         for item in items:
             unique.setdefault(item.url, item)
-        page_key = self.canonical(response.url)
+        canonical = {url: self.canonical(url) for url in unique}
+        page_url = self.canonical(response.url)
+        page_key = page_url
         if response.request is not None and response.request.method == "POST":
             page_key += "#" + short_hash(response.request.body.decode("latin-1"))
-        digest = short_hash(json.dumps([[self.canonical(i.url), i.title, i.date, i.extra, i.request_meta]
+        digest = short_hash(json.dumps([[canonical[i.url], i.title, i.date, i.extra, i.request_meta]
                                         for i in unique.values()],
                                        ensure_ascii=False, sort_keys=True, default=str))
         unchanged = self.incremental and self.session.state.listings.get(page_key) == digest
-        out: list[Any] = [{"_type": "listing", "column_url": column_url, "page_url": self.canonical(response.url),
-                           "report_urls": [self.canonical(i.url) for i in unique.values()],
+        out: list[Any] = [{"_type": "listing", "column_url": column_url, "page_url": page_url,
+                           "report_urls": list(canonical.values()),
                            "page_key": page_key, "items_digest": digest, "unchanged": unchanged}]
         self.note_duplicates(response.url, duplicates)
-        if not self.note_list_items(response.url, column_url, [i.url for i in unique.values()]):
+        if not self.note_list_items(response.url, column_url, list(unique)):
             return out, False
         for item in unique.values():
-            if unchanged and not self.revalidate(self.canonical(item.url)):
+            if unchanged and not self.revalidate(canonical[item.url]):
                 self.session.stats["reports_skipped"] += 1
                 continue
             out.append(self.request(item.url, self.parse_detail, "detail", conditional=self.incremental,

@@ -39,31 +39,30 @@ class GkmlptSpider(PortalSpider):
             self.session.stats["structure_errors"] += 1
             self.session.error(response.url, "fetch", "structure", "gkmlpt index without a category TREE")
             return
+        index_url = self.canonical(response.url.split("#")[0])
         for node in gkmlpt.annual_categories(tree):
-            url = gkmlpt.api_url(response.url, node["id"], sid, 1)
-            column_url = self.canonical(response.url.split("#")[0]) + f"#{node['id']}"
-            if column_url in self.columns_seen:
-                continue
-            self.columns_seen.add(column_url)
-            yield {"_type": "column", "url": column_url, "name": node.get("name"),
-                   "agency": response.meta.get("unit_name"), "found_on": self.canonical(response.url),
-                   "api": {"index_url": self.canonical(response.url), "category": node["id"], "sid": sid}}
-            yield self.request(url, self.parse_api, "api", column_url=column_url, index_url=response.url,
-                               category=node["id"], sid=sid, page=1, seen=0, expected_status=(404,))
+            yield from self.open_category({
+                "url": f"{index_url}#{node['id']}", "name": node.get("name"),
+                "agency": response.meta.get("unit_name"), "found_on": self.canonical(response.url),
+                "api": {"index_url": index_url, "category": node["id"], "sid": sid}})
 
     def reopen_column(self, col: dict[str, Any]) -> Iterator[Any]:
         """A gkmlpt column is an API category: its first API page, without the index page."""
-        api = col.get("api")
-        if not api:
+        if col.get("api"):
+            yield from self.open_category(col, reopened=True)
+        else:
             yield from super().reopen_column(col)
-            return
+
+    def open_category(self, col: dict[str, Any], **meta: Any) -> Iterator[Any]:
+        """The column record of an API category and the request for its first page."""
         if col["url"] in self.columns_seen:
             return
         self.columns_seen.add(col["url"])
+        api = col["api"]
         yield {"_type": "column", **{k: col.get(k) for k in ("url", "name", "agency", "found_on", "api")}}
         yield self.request(gkmlpt.api_url(api["index_url"], api["category"], api["sid"], 1), self.parse_api, "api",
                            column_url=col["url"], index_url=api["index_url"], category=api["category"],
-                           sid=api["sid"], page=1, seen=0, expected_status=(404,), reopened=True)
+                           sid=api["sid"], page=1, seen=0, expected_status=(404,), **meta)
 
     def parse_api(self, response: Response) -> Iterator[Any]:
         if response.status == 404:
