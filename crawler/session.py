@@ -44,6 +44,8 @@ class SiteState:
     attached_urls: set[str] = field(default_factory=set)
     attached: set[str] = field(default_factory=set)
     listings: dict[str, str] = field(default_factory=dict)
+    # columns whose list was last rendered in Chromium (it showed no items without JavaScript)
+    rendered_columns: set[str] = field(default_factory=set)
     # the 年度报告 columns of the latest finished run, and when a finished run last walked the portal
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)
     last_discovery: str | None = None
@@ -76,6 +78,10 @@ class SiteState:
                 state.attached_urls.update(u for u in (rec.get("url"), rec.get("final_url")) if u)
             elif rec.get("page_key") and rec.get("items_digest"):
                 state.listings[rec["page_key"]] = rec["items_digest"]
+                if rec.get("rendered"):
+                    state.rendered_columns.add(rec["column_url"])
+                elif rec.get("page_url") == rec.get("column_url"):  # its first page read over plain HTTP
+                    state.rendered_columns.discard(rec["column_url"])
         return state
 
     def _capture(self, rec: dict[str, Any]) -> None:

@@ -363,6 +363,12 @@ def test_scaled_sites_start_fast():
             assert fetch(m["entry_url"]).status == 200
             r = m["reports"][-1]
             assert r["title"] in fetch(r["url"]).text()
+            if m["platform"] == "trs":  # list pages of 20: a column of one report a year fits on one
+                annual = [c for c in m["columns"] if c["kind"] == "annual"]
+                assert annual and {c["pages"] for c in annual} == {1}
+                listed = [x for x in m["reports"] if x["agency"] == annual[0]["agency"] and x.get("in_column", True)]
+                assert len(listed) > 6 and fetch(annual[0]["url"]).text().count("<li><a ") == len(listed)
+        assert max(c["pages"] for c in s.manifest["fuzhou"]["columns"]) > 1  # seed portals paginate
 
 
 # ----------------------------------------------------------------------------- chaos

@@ -142,3 +142,27 @@ def test_known_columns_reopened_until_due_and_walked_again_when_one_fails(tmp_pa
     walk = sp.on_error(failure)
     assert [r.url for r in walk] == ["https://www.fuzhou.gov.cn/zfxxgkzl/"] and sp.discovery == "fallback"
     assert sp.on_error(failure) == []
+
+
+def test_a_column_rendered_last_time_is_reopened_in_the_browser(tmp_path: Path) -> None:
+    home = Home(tmp_path).ensure()
+    js, plain = BASE, BASE.replace("sajj", "tjj")
+
+    def listing(column: str, page: str, rendered: bool) -> tuple[str, dict]:
+        return "listing", {"column_url": column, "page_url": page, "report_urls": [], "page_key": page,
+                           "items_digest": "d", "rendered": rendered}
+
+    write(home, "20260201T000000000000Z-h-1", listing(js, js, True), listing(js, js + "index_1.htm", True),
+          listing(plain, plain, False))
+    assert SiteState.load(home, "fuzhou").rendered_columns == {js}
+    sp = TrsSpider(site_id="fuzhou", start_url=BASE)
+    sp.session = ArchiveSession("fuzhou", home=home)
+    (_, req), (_, req2) = (list(sp.reopen_column({"url": u, "name": "年度报告"})) for u in (js, plain))
+    assert req.meta.get("playwright") is True and not req2.meta.get("playwright")
+    # a later page of a rendered column is rendered too
+    page1 = HtmlResponse(js, body=b"<html></html>", request=req)
+    (nxt,) = sp.next_list_page(page1, js, [Request(js + "index_1.htm")])
+    assert nxt.meta.get("playwright") is True
+    # the portal redesigned: the list reads over plain HTTP again (a walk found it so): no browser
+    write(home, "20260208T000000000000Z-h-1", listing(js, js, False))
+    assert SiteState.load(home, "fuzhou").rendered_columns == set()

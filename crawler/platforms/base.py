@@ -235,9 +235,11 @@ class PortalSpider(scrapy.Spider):
         return [self.request(url, self.parse_entry, "entry", depth_left=2) for url in self.entry_urls]
 
     def reopen_column(self, col: dict[str, Any]) -> Iterator[Any]:
-        """A column an earlier run found, opened without walking the portal to it again."""
+        """A column an earlier run found, opened without walking the portal to it again
+        (in Chromium straight away when its list showed nothing without JavaScript last time)."""
+        rendered = {"playwright": True} if col["url"] in self.session.state.rendered_columns else {}
         yield from self.open_column(col["url"], col.get("name") or "", col.get("agency"),
-                                    found_on=col.get("found_on") or col["url"], reopened=True)
+                                    found_on=col.get("found_on") or col["url"], reopened=True, **rendered)
 
     def rediscover(self, url: str | None, why: str) -> list[Request]:
         """A reopened column failed (gone, moved, redesigned): walk the portal after all."""
@@ -340,7 +342,8 @@ class PortalSpider(scrapy.Spider):
         unchanged = self.incremental and self.session.state.listings.get(page_key) == digest
         out: list[Any] = [{"_type": "listing", "column_url": column_url, "page_url": page_url,
                            "report_urls": list(canonical.values()),
-                           "page_key": page_key, "items_digest": digest, "unchanged": unchanged}]
+                           "page_key": page_key, "items_digest": digest, "unchanged": unchanged,
+                           "rendered": bool(response.meta.get("playwright"))}]
         self.note_duplicates(response.url, duplicates)
         if not self.note_list_items(response.url, column_url, list(unique)):
             return out, False
@@ -403,6 +406,8 @@ class PortalSpider(scrapy.Spider):
         requested.add(spec["url"])
         meta = {"column_url": column_url, "column_agency": response.meta.get("column_agency"),
                 "xxgk_pending": rest}
+        if response.meta.get("playwright"):  # a list built by JavaScript is built so on every page
+            meta["playwright"] = True
         callback = getattr(self, spec["callback"])
         if spec.get("form") is not None:
             yield FormRequest(spec["url"], formdata=spec["form"], callback=callback, errback=self.on_error,
