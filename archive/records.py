@@ -7,8 +7,9 @@ rebuilt from them alone).
 
 Crash safety: a body is stored in `raw/` *before* the record that points at it is
 written; each record is one `write()` of one line, flushed at once (a killed process
-loses nothing the OS already has), fsynced every `fsync_every` lines and on close. A
-reader skips a torn last line. Ids are content-derived (`capture_id` = hash of URL and
+loses nothing the OS already has), fsynced every `fsync_every` lines — by a background
+thread, so the crawl's event loop never waits for the disk — and on close. A reader skips
+a torn last line. Ids are content-derived (`capture_id` = hash of URL and
 body hash), so a record written twice by a re-run or by two workers merges into one.
 
 Record kinds (field `type`) — see docs/architecture.md for every field:
@@ -23,6 +24,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,30 @@ def report_id_for(site_id: str, index_no: str | None, canonical_url: str) -> str
     return short_hash(site_id, "idx:" + key) if key else short_hash(site_id, "url:" + canonical_url)
 
 
+class _Syncer:
+    """One background thread per process for the writers' periodic fsyncs.
+
+    An fsync here waits for the disk (milliseconds to tens of them): on the crawl's event
+    loop, every 50th record would stall fetching and parsing. Lines are written and flushed
+    at once either way; only the disk flush moves off the caller's thread.
+    """
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def submit(self, fd: int) -> Future[None]:
+        with self._lock:
+            if self._pool is None or self._pid != os.getpid():  # new process (fork): a pool of its own
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="xxgk-records-sync")
+                self._pid = os.getpid()
+            return self._pool.submit(os.fsync, fd)
+
+
+_SYNCER = _Syncer()
+
+
 class RecordWriter:
     """Appends records for one site and one run (one file; thread-safe)."""
 
@@ -81,6 +107,7 @@ class RecordWriter:
         self._lock = threading.Lock()
         self._since_sync = 0
         self.fsync_every = fsync_every
+        self._syncing: Future[None] | None = None
 
     def write(self, type_: str, **fields: Any) -> dict[str, Any]:
         if type_ not in RECORD_TYPES:
@@ -91,16 +118,32 @@ class RecordWriter:
             self._fh.write(line)
             self._fh.flush()
             self._since_sync += 1
-            if self._since_sync >= self.fsync_every:
-                os.fsync(self._fh.fileno())
+            if self._since_sync >= self.fsync_every and not self._sync_pending():
+                self._syncing = _SYNCER.submit(self._fh.fileno())
                 self._since_sync = 0
         return rec
 
+    def _sync_pending(self) -> bool:
+        """Whether the last background fsync is still running (its error, if any, is raised)."""
+        if self._syncing is None:
+            return False
+        if not self._syncing.done():
+            return True
+        done, self._syncing = self._syncing, None
+        done.result()
+        return False
+
     def close(self) -> None:
         with self._lock:
-            if not self._fh.closed:
+            if self._fh.closed:
+                return
+            pending, self._syncing = self._syncing, None
+            try:
+                if pending is not None:  # before the descriptor closes under it; its error is ours
+                    pending.result()
                 self._fh.flush()
                 os.fsync(self._fh.fileno())
+            finally:
                 self._fh.close()
 
     def __enter__(self) -> "RecordWriter":

@@ -1,8 +1,9 @@
 """The raw store: every distinct response body, byte-exact and content-addressed.
 
 Layout: `raw/<site_id>/<sha256[:2]>/<sha256>.<ext>`. Bodies are written to a temporary
-file in the same directory, fsynced and renamed into place, so a crash never leaves a
-half file under its final name (a killed process leaves at most a `.tmp-*.part` file).
+file in `$XXGK_HOME/tmp/raw/` (or, when that is on another filesystem, next to the final
+file), fsynced and renamed into place, so a crash never leaves a half file under its final
+name (a killed process leaves at most a `.tmp-*.part` file, swept after a day).
 Writing the same body twice is a no-op, which makes concurrent workers (and re-runs after
 a crash) idempotent. `put_many` does the same for a batch (write all, fsync all, rename
 all), which is how the crawl's capture writer stores bodies.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,10 +44,14 @@ class Stored:
     created: bool  # False when the body was already in the store
 
 
+STALE_TEMP_SECONDS = 24 * 3600  # a body's temporary file lives milliseconds; older ones are a killed run's
+
+
 class RawStore:
     def __init__(self, home: Home):
         self.home = home
         self._dirs: set[Path] = set()  # directories known to exist (spares a mkdir per body)
+        self._staging: Path | None | bool = False  # False: not decided yet; None: next to the final file
 
     def relpath(self, site_id: str, sha256: str, ext: str) -> str:
         check_site_id(site_id)
@@ -122,14 +128,58 @@ class RawStore:
             return False
 
     def _temp(self, directory: Path) -> tuple[int, str]:
+        """A temporary file for a body whose final name will be in `directory`."""
         if directory not in self._dirs:  # one mkdir per directory, not per body
             directory.mkdir(parents=True, exist_ok=True)
             self._dirs.add(directory)
+        where = self.staging() or directory
         try:
-            return tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
+            return tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".part")
         except FileNotFoundError:  # the directory went away since it was made
-            directory.mkdir(parents=True, exist_ok=True)
-            return tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
+            where.mkdir(parents=True, exist_ok=True)
+            return tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".part")
+
+    def staging(self) -> Path | None:
+        """Where temporary files are made: `tmp/raw/` when a rename from there into `raw/`
+        stays on one filesystem (so it is atomic), else None (next to the final file).
+
+        New files all in one directory cost the filesystem much less than new files spread
+        over hundreds of directories (ext4 allocates an inode near its directory's), and a
+        killed run's leftovers are found in one place: `sweep_stale_temps`.
+        """
+        if self._staging is False:
+            staging: Path | None = self.home.tmp / "raw"
+            try:
+                staging.mkdir(parents=True, exist_ok=True)
+                self.home.raw.mkdir(parents=True, exist_ok=True)
+                if os.stat(staging).st_dev != os.stat(self.home.raw).st_dev:
+                    staging = None
+            except OSError:
+                staging = None
+            self._staging = staging
+            if staging is not None:
+                self.sweep_stale_temps()
+        return self._staging or None
+
+    def sweep_stale_temps(self, max_age: float = STALE_TEMP_SECONDS) -> int:
+        """Remove temporary files a killed process left in the staging directory (older than
+        `max_age`: another process's writes in flight are never that old). Returns how many."""
+        staging = self._staging or None
+        if staging is None:
+            return 0
+        removed, cutoff = 0, time.time() - max_age
+        try:
+            entries = list(os.scandir(staging))
+        except OSError:
+            return 0
+        for entry in entries:
+            try:
+                if entry.name.startswith(".tmp-") and entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    removed += 1
+            except OSError:
+                pass
+        return removed
 
     def path(self, raw_path: str) -> Path:
         p = (self.home.root / raw_path).resolve()
