@@ -104,12 +104,15 @@ def css(selector: str) -> CSSSelector:
 _NO_TEXT = frozenset(("script", "style", "noscript"))
 
 
-def text_tokens(root: etree._Element) -> list[str]:
+def text_tokens(root: etree._Element, limit: int | None = None) -> list[str]:
     """Visible text pieces, element by element: an element's text, then its tail (scripts and
-    styles contribute their tail only, comments nothing)."""
+    styles contribute their tail only, comments nothing); the first `limit` of them, if given
+    (the walk stops there: a report's tables need not be visited for its metadata block)."""
     out: list[str] = []
     append = out.append
     for el in root.iter():
+        if limit is not None and len(out) >= limit:
+            return out[:limit]
         tag = el.tag
         if tag.__class__ is not str:
             continue
@@ -128,7 +131,7 @@ def metadata_block(root: lxml.html.HtmlElement, max_tokens: int = 400) -> dict[s
 
     The first occurrence of each field wins (page blocks come before body text).
     """
-    tokens = text_tokens(root)[:max_tokens]
+    tokens = text_tokens(root, max_tokens)
     found: dict[str, str] = {}
     i = 0
     while i < len(tokens):
@@ -208,11 +211,18 @@ def is_attachment_url(url: str) -> bool:
 def attachment_links(root: lxml.html.HtmlElement, html: str, base_url: str) -> list[Link]:
     """Attachments as anchors, and the ones only written by JavaScript (`var rel_appendix = '<a …>'`)."""
     seen: dict[str, Link] = {}
-    for link in links(root, base_url):
-        marked = any(k in link.attrs for k in ("appendix", "data-appendix", "needdownload", "download"))
-        if marked or is_attachment_url(link.url) or "nfw-cms-attachment" in link.attrs.get("class", ""):
-            name = link.attrs.get("download") or link.attrs.get("title") or link.attrs.get("alt") or link.text
-            seen.setdefault(link.url, Link(link.url, clean(name), link.attrs))
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        attrs = dict(a.attrib)
+        url = urljoin(base_url, href)
+        marked = any(k in attrs for k in ("appendix", "data-appendix", "needdownload", "download"))
+        if url not in seen and (marked or is_attachment_url(url) or "nfw-cms-attachment" in attrs.get("class", "")):
+            # the anchor's text only for attachments (a report page has dozens of other links)
+            name = attrs.get("download") or attrs.get("title") or attrs.get("alt") \
+                or clean(text_content(a)) or clean(a.get("title"))
+            seen[url] = Link(url, clean(name), attrs)
     for script in root.iter("script"):
         code = script.text or ""
         # (substring checks first: each pattern needs them, and a miss spares a scan with backtracking)
