@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -192,15 +193,17 @@ class Link:
     attrs: dict[str, Any] = field(default_factory=dict)
 
 
-def links(root: lxml.html.HtmlElement, base_url: str) -> list[Link]:
-    out = []
+def anchors(root: lxml.html.HtmlElement, base_url: str) -> Iterator[tuple[Any, str]]:
+    """Each `<a>` with a followable href, and that href made absolute."""
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "mailto:", "#")):
-            continue
-        text = clean(text_content(a)) or clean(a.get("title"))
-        out.append(Link(urljoin(base_url, href), text, dict(a.attrib)))
-    return out
+        if href and not href.startswith(("javascript:", "mailto:", "#")):
+            yield a, urljoin(base_url, href)
+
+
+def links(root: lxml.html.HtmlElement, base_url: str) -> list[Link]:
+    return [Link(url, clean(text_content(a)) or clean(a.get("title")), dict(a.attrib))
+            for a, url in anchors(root, base_url)]
 
 
 def is_attachment_url(url: str) -> bool:
@@ -211,12 +214,8 @@ def is_attachment_url(url: str) -> bool:
 def attachment_links(root: lxml.html.HtmlElement, html: str, base_url: str) -> list[Link]:
     """Attachments as anchors, and the ones only written by JavaScript (`var rel_appendix = '<a …>'`)."""
     seen: dict[str, Link] = {}
-    for a in root.iter("a"):
-        href = (a.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "mailto:", "#")):
-            continue
+    for a, url in anchors(root, base_url):
         attrs = dict(a.attrib)
-        url = urljoin(base_url, href)
         marked = any(k in attrs for k in ("appendix", "data-appendix", "needdownload", "download"))
         if url not in seen and (marked or is_attachment_url(url) or "nfw-cms-attachment" in attrs.get("class", "")):
             # the anchor's text only for attachments (a report page has dozens of other links)
