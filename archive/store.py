@@ -16,6 +16,7 @@ import tempfile
 import time
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from archive.home import Home, check_site_id
@@ -51,7 +52,6 @@ class RawStore:
     def __init__(self, home: Home):
         self.home = home
         self._dirs: set[Path] = set()  # directories known to exist (spares a mkdir per body)
-        self._staging: Path | None | bool = False  # False: not decided yet; None: next to the final file
 
     def relpath(self, site_id: str, sha256: str, ext: str) -> str:
         check_site_id(site_id)
@@ -132,54 +132,32 @@ class RawStore:
         if directory not in self._dirs:  # one mkdir per directory, not per body
             directory.mkdir(parents=True, exist_ok=True)
             self._dirs.add(directory)
-        where = self.staging() or directory
+        where = self.staging or directory
         try:
             return tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".part")
         except FileNotFoundError:  # the directory went away since it was made
             where.mkdir(parents=True, exist_ok=True)
             return tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".part")
 
+    @cached_property
     def staging(self) -> Path | None:
         """Where temporary files are made: `tmp/raw/` when a rename from there into `raw/`
         stays on one filesystem (so it is atomic), else None (next to the final file).
 
         New files all in one directory cost the filesystem much less than new files spread
         over hundreds of directories (ext4 allocates an inode near its directory's), and a
-        killed run's leftovers are found in one place: `sweep_stale_temps`.
+        killed run's leftovers are found in one place: swept here, once per store.
         """
-        if self._staging is False:
-            staging: Path | None = self.home.tmp / "raw"
-            try:
-                staging.mkdir(parents=True, exist_ok=True)
-                self.home.raw.mkdir(parents=True, exist_ok=True)
-                if os.stat(staging).st_dev != os.stat(self.home.raw).st_dev:
-                    staging = None
-            except OSError:
-                staging = None
-            self._staging = staging
-            if staging is not None:
-                self.sweep_stale_temps()
-        return self._staging or None
-
-    def sweep_stale_temps(self, max_age: float = STALE_TEMP_SECONDS) -> int:
-        """Remove temporary files a killed process left in the staging directory (older than
-        `max_age`: another process's writes in flight are never that old). Returns how many."""
-        staging = self._staging or None
-        if staging is None:
-            return 0
-        removed, cutoff = 0, time.time() - max_age
+        staging = self.home.tmp / "raw"
         try:
-            entries = list(os.scandir(staging))
+            staging.mkdir(parents=True, exist_ok=True)
+            self.home.raw.mkdir(parents=True, exist_ok=True)
+            if os.stat(staging).st_dev != os.stat(self.home.raw).st_dev:
+                return None
         except OSError:
-            return 0
-        for entry in entries:
-            try:
-                if entry.name.startswith(".tmp-") and entry.stat().st_mtime < cutoff:
-                    os.unlink(entry.path)
-                    removed += 1
-            except OSError:
-                pass
-        return removed
+            return None
+        _sweep_stale_temps(staging, STALE_TEMP_SECONDS)
+        return staging
 
     def path(self, raw_path: str) -> Path:
         p = (self.home.root / raw_path).resolve()
@@ -193,6 +171,24 @@ class RawStore:
     def verify(self, raw_path: str, sha256: str) -> bool:
         p = self.path(raw_path)
         return p.exists() and sha256_bytes(p.read_bytes()) == sha256
+
+
+def _sweep_stale_temps(staging: Path, max_age: float) -> int:
+    """Remove temporary files a killed process left in `staging` (older than `max_age`:
+    another process's writes in flight are never that old). Returns how many."""
+    removed, cutoff = 0, time.time() - max_age
+    try:
+        entries = list(os.scandir(staging))
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.name.startswith(".tmp-") and entry.stat().st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            pass
+    return removed
 
 
 def _fsync(fd: int) -> OSError | None:

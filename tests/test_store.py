@@ -55,7 +55,7 @@ def test_staging_on_another_filesystem_falls_back_to_the_final_directory(tmp_pat
     home.tmp.symlink_to(elsewhere)  # a rename from there into raw/ would not be atomic (EXDEV)
     try:
         store = RawStore(home)
-        assert store.staging() is None
+        assert store.staging is None
         stored = store.put("fuzhou", BODIES[1], "html")
         assert (home.root / stored.raw_path).read_bytes() == BODIES[1]
         assert temps(home.root / "raw") == [] and [p for p in elsewhere.rglob("*") if p.is_file()] == []
