@@ -2,22 +2,24 @@
 
 Layout: `raw/<site_id>/<sha256[:2]>/<sha256>.<ext>`. Bodies are written to a temporary
 file in `$XXGK_HOME/tmp/raw/` (or, when that is on another filesystem, next to the final
-file), fsynced and renamed into place, so a crash never leaves a half file under its final
-name (a killed process leaves at most a `.tmp-*.part` file, swept after a day).
+file), made durable and renamed into place, so a crash never leaves a half file under its
+final name (a killed process leaves at most a `.tmp-*.part` file, swept after a day).
 Writing the same body twice is a no-op, which makes concurrent workers (and re-runs after
-a crash) idempotent. `put_many` does the same for a batch (write all, fsync all, rename
+a crash) idempotent. `put_many` does the same for a batch (write all, sync all, rename
 all), which is how the crawl's capture writer stores bodies.
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import itertools
 import os
-import tempfile
+import secrets
 import time
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from archive.home import Home, check_site_id
 
@@ -52,6 +54,8 @@ class RawStore:
     def __init__(self, home: Home):
         self.home = home
         self._dirs: set[Path] = set()  # directories known to exist (spares a mkdir per body)
+        self._devices: dict[Path, int] = {}  # temporary-file directory -> its filesystem
+        self._temp_names = (f".tmp-{secrets.token_hex(6)}-{n}.part" for n in itertools.count())
 
     def relpath(self, site_id: str, sha256: str, ext: str) -> str:
         check_site_id(site_id)
@@ -63,20 +67,18 @@ class RawStore:
             raise result
         return result
 
-    def put_many(self, items: list[tuple[str, bytes, str | None]],
-                 fsync_pool: Executor | None = None) -> list[Stored | Exception]:
-        """Store several bodies: all written, then all fsynced, then all renamed into place.
+    def put_many(self, items: list[tuple[str, bytes, str | None]]) -> list[Stored | Exception]:
+        """Store several bodies: all written, then all made durable, then all renamed into place.
 
         Each body is durable before its final name appears, as with single puts; batching
-        only changes how often the disk is waited for: on a journaling filesystem the first
-        fsync of a batch commits the others' data too, so the rest return at once; without a
-        journal each fsync flushes the disk cache, and `fsync_pool` (threads) issues the
-        batch's fsyncs at once so the block layer merges those flushes. Per item,
-        the result or the error that item met (OSError; ValueError for a bad site id); the
-        others are unaffected.
+        only changes how often the disk is waited for: one `syncfs` per filesystem for the
+        whole batch (`durable`) instead of an fsync, and a disk-cache flush, per body. Per
+        item, the result or the error that item met (OSError; ValueError for a bad site id);
+        the others are unaffected.
         """
         results: list[Stored | Exception] = []
         pending: list[tuple[int, int, str, Path]] = []  # (index, fd, temp path, final path)
+        devices: list[int] = []  # the filesystem of each pending temporary file
         try:
             for i, (site_id, body, ext) in enumerate(items):
                 try:
@@ -86,8 +88,9 @@ class RawStore:
                     if self._exists(final, len(body)):
                         results.append(Stored(digest, len(body), rel, created=False))
                         continue
-                    fd, tmp = self._temp(final.parent)
+                    fd, tmp, device = self._temp(final.parent)
                     pending.append((i, fd, tmp, final))
+                    devices.append(device)
                     results.append(Stored(digest, len(body), rel, created=True))
                     _write_all(fd, body)
                 except (OSError, ValueError) as exc:
@@ -95,10 +98,10 @@ class RawStore:
                         results[i] = exc
                     else:
                         results.append(exc)
-            to_sync = [(i, fd) for i, fd, _, _ in pending if isinstance(results[i], Stored)]
-            synced = (fsync_pool.map(_fsync, [fd for _, fd in to_sync]) if fsync_pool and len(to_sync) > 1
-                      else map(_fsync, [fd for _, fd in to_sync]))
-            for (i, _), error in zip(to_sync, list(synced)):
+            to_sync = [(i, fd, dev) for (i, fd, _, _), dev in zip(pending, devices)
+                       if isinstance(results[i], Stored)]
+            errors = durable([fd for _, fd, _ in to_sync], [dev for _, _, dev in to_sync])
+            for (i, _, _), error in zip(to_sync, errors):
                 if error is not None:
                     results[i] = error
             while pending:
@@ -127,17 +130,30 @@ class RawStore:
         except (FileNotFoundError, NotADirectoryError):
             return False
 
-    def _temp(self, directory: Path) -> tuple[int, str]:
-        """A temporary file for a body whose final name will be in `directory`."""
+    def _temp(self, directory: Path) -> tuple[int, str, int]:
+        """A new temporary file (fd, path, filesystem) for a body whose final name will be in
+        `directory`. Named from a random per-store token and a counter (mkstemp's random names
+        cost more CPU than the create itself); O_EXCL makes a clash a retry, not a loss."""
         if directory not in self._dirs:  # one mkdir per directory, not per body
             directory.mkdir(parents=True, exist_ok=True)
             self._dirs.add(directory)
         where = self.staging or directory
-        try:
-            return tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".part")
-        except FileNotFoundError:  # the directory went away since it was made
-            where.mkdir(parents=True, exist_ok=True)
-            return tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".part")
+        for attempt in range(100):
+            path = os.path.join(where, next(self._temp_names))
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+            except FileExistsError:  # another process with the same token (a fork): next name
+                continue
+            except FileNotFoundError:  # the directory went away since it was made
+                if attempt:
+                    raise
+                where.mkdir(parents=True, exist_ok=True)
+                continue
+            device = self._devices.get(where)
+            if device is None:
+                device = self._devices[where] = os.fstat(fd).st_dev
+            return fd, path, device
+        raise FileExistsError(f"no free temporary name in {where}")
 
     @cached_property
     def staging(self) -> Path | None:
@@ -197,6 +213,41 @@ def _fsync(fd: int) -> OSError | None:
     except OSError as exc:
         return exc
     return None
+
+
+def _load_syncfs() -> Any:
+    try:
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (AttributeError, OSError, TypeError):  # not Linux (or no libc symbol): fsync each file
+        return None
+    syncfs.argtypes, syncfs.restype = [ctypes.c_int], ctypes.c_int
+    return syncfs
+
+
+_SYNCFS = _load_syncfs()
+
+
+def durable(fds: list[int], devices: list[int]) -> list[OSError | None]:
+    """Make the written files behind `fds` durable; per fd, None or the error met.
+
+    Several files: one `syncfs(2)` per filesystem (`devices[i]` is fd i's) writes them all
+    and flushes the disk cache once. An fsync per file costs a flush each: for 32 bodies
+    1.7 ms CPU and 5.4 ms waiting, against 0.2 and 1.2 (this VM's ext4). syncfs reports a
+    write-back error of any file on that filesystem since the fd was opened (Linux 5.8+),
+    so an error fails the whole group, never passes one. A single file, or no syncfs:
+    fsync.
+    """
+    if len(fds) < 2 or _SYNCFS is None:
+        return [_fsync(fd) for fd in fds]
+    errors: list[OSError | None] = [None] * len(fds)
+    for device in dict.fromkeys(devices):
+        group = [i for i, d in enumerate(devices) if d == device]
+        if _SYNCFS(fds[group[0]]) != 0:
+            err = ctypes.get_errno()
+            error = OSError(err, f"syncfs: {os.strerror(err)}")
+            for i in group:
+                errors[i] = error
+    return errors
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -6,13 +6,12 @@ import hashlib
 import os
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from archive.home import Home
-from archive.store import RawStore
+from archive.store import RawStore, durable
 
 BODIES = [f"<html><body>第{i}号报告 {'数据' * i}</body></html>".encode() for i in range(40)]
 
@@ -24,22 +23,23 @@ def temps(root: Path) -> list[Path]:
 def test_batch_stored_byte_exact_via_the_staging_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = Home(tmp_path / "home").ensure()
     made_in: list[str] = []
-    real_mkstemp = tempfile.mkstemp
+    real_temp = RawStore._temp
 
-    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
-        made_in.append(str(kwargs["dir"]))
-        return real_mkstemp(*args, **kwargs)
+    def spy(self: RawStore, directory: Path) -> tuple[int, str, int]:
+        fd, path, device = real_temp(self, directory)
+        made_in.append(os.path.dirname(path))
+        return fd, path, device
 
-    monkeypatch.setattr(tempfile, "mkstemp", spy)
+    monkeypatch.setattr(RawStore, "_temp", spy)
     store = RawStore(home)
-    with ThreadPoolExecutor(4) as pool:
-        results = store.put_many([("fuzhou", b, "html") for b in BODIES], pool)
+    results = store.put_many([("fuzhou", b, "html") for b in BODIES])
     for body, stored in zip(BODIES, results):
         assert not isinstance(stored, Exception)
         sha = hashlib.sha256(body).hexdigest()
         assert stored.sha256 == sha and stored.raw_path == f"raw/fuzhou/{sha[:2]}/{sha}.html"
         assert (home.root / stored.raw_path).read_bytes() == body
     assert set(made_in) == {str(home.tmp / "raw")}  # every temporary file in one directory
+    assert len(made_in) == len(BODIES)
     assert temps(home.root) == []
     again = store.put_many([("fuzhou", BODIES[0], "html")])[0]
     assert not isinstance(again, Exception) and again.created is False and again.raw_path == results[0].raw_path
@@ -80,3 +80,32 @@ def test_a_killed_runs_temporary_files_are_swept_after_a_day(tmp_path: Path) -> 
     store = RawStore(home)
     store.put("fuzhou", BODIES[2], "html")  # the first put decides on staging and sweeps it
     assert not old.exists() and fresh.exists() and other.exists()
+
+
+def test_a_batch_is_made_durable_together_and_a_failure_fails_its_whole_filesystem(tmp_path: Path) -> None:
+    fds = [os.open(tmp_path / f"body-{i}", os.O_WRONLY | os.O_CREAT, 0o600) for i in range(3)]
+    try:
+        for fd in fds:
+            os.write(fd, BODIES[5])
+        device = os.fstat(fds[0]).st_dev
+        assert durable(fds, [device] * 3) == [None, None, None]
+        closed = os.open(tmp_path / "closed", os.O_WRONLY | os.O_CREAT, 0o600)
+        os.close(closed)  # a descriptor that cannot be synced stands for a failed write-back
+        errors = durable([closed, fds[1], fds[2]], [device + 1, device + 1, device])
+        assert [type(e) for e in errors] == [OSError, OSError, type(None)]
+        assert "syncfs" in str(errors[0]) or "Bad file descriptor" in str(errors[0])
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def test_a_clashing_temporary_name_is_skipped_not_overwritten(tmp_path: Path) -> None:
+    home = Home(tmp_path / "home").ensure()
+    store = RawStore(home)
+    assert store.staging is not None
+    taken = store.staging / next(store._temp_names)
+    store._temp_names = iter([taken.name, ".tmp-free-1.part"])
+    taken.write_bytes(b"another writer's half body")
+    stored = store.put("fuzhou", BODIES[3], "html")
+    assert (home.root / stored.raw_path).read_bytes() == BODIES[3]
+    assert taken.read_bytes() == b"another writer's half body"
