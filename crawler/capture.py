@@ -4,108 +4,21 @@ Sits just inside the retry middleware, so it sees final responses only (after re
 and redirects). A 2xx body is stored and recorded; a non-2xx final response becomes an
 `error` record (the spider's errback records transport failures). A response that the
 conditional-request middleware rebuilt from the store after a 304 is recorded as
-`not_modified`, not stored again. Bodies are written by `StoreWriter` (a thread), so the event
-loop keeps fetching and parsing while the disk works; the record waits for the durable body.
+`not_modified`, not stored again. Bodies are written by a helper process
+(crawler/storewriter.py), so the event loop keeps fetching and parsing while the disk works;
+the record waits for the durable body.
 """
 from __future__ import annotations
 
-import asyncio
-import os
-import queue
-import threading
 from typing import Any
 
 from scrapy import Request
 from scrapy.http import Response, TextResponse
-from scrapy.utils.asyncio import is_asyncio_available
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.threads import deferToThread
 
 from archive.records import capture_id_for
-from archive.store import RawStore, Stored
 from crawler.filetypes import body_problem, clean_filename, guess_ext, promised_ext, raw_disposition_name
 from crawler.middlewares import CrawlerAware
-
-
-class StoreWriter:
-    """Stores response bodies off the event loop: one thread per process, in batches.
-
-    The crawl's event loop hands a body over and awaits its `Stored`; meanwhile it keeps
-    fetching and parsing. The thread takes whatever is queued (up to `MAX_BATCH`) and calls
-    `RawStore.put_many` (write all, sync all at once, rename all): one thread creates the
-    files, because parallel creates contend in the filesystem's inode allocator. Each body
-    is durable under its final name before its future resolves, so the capture record that
-    follows never points at a body a crash could lose.
-
-    The thread is kept to few GIL hand-offs, since every one stalls the event loop: no
-    helper threads (an fsync pool made ~40 futex calls per body), and one wake-up of each
-    waiting loop per batch.
-    """
-
-    MAX_BATCH = 32
-
-    def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-        self._lock = threading.Lock()
-
-    async def put(self, store: RawStore, site_id: str, body: bytes, ext: str | None) -> Stored:
-        if not is_asyncio_available():
-            return await maybe_deferred_to_future(deferToThread(store.put, site_id, body, ext))
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Stored] = loop.create_future()
-        self._ensure_thread()
-        self._queue.put((store, site_id, body, ext, loop, future))
-        return await future
-
-    def _ensure_thread(self) -> None:
-        with self._lock:
-            if self._pid != os.getpid() or self._thread is None or not self._thread.is_alive():
-                self._queue = queue.SimpleQueue()  # after a fork: the parent's queue is not ours
-                self._pid = os.getpid()
-                self._thread = threading.Thread(target=self._run, args=(self._queue,),
-                                                name="xxgk-store", daemon=True)
-                self._thread.start()
-
-    def _run(self, jobs: queue.SimpleQueue[tuple[Any, ...]]) -> None:
-        while True:
-            batch = [jobs.get()]
-            while len(batch) < self.MAX_BATCH:
-                try:
-                    batch.append(jobs.get_nowait())
-                except queue.Empty:
-                    break
-            by_store: dict[int, list[tuple[Any, ...]]] = {}
-            for job in batch:
-                by_store.setdefault(id(job[0]), []).append(job)
-            by_loop: dict[int, list[tuple[Any, ...]]] = {}
-            for jobs_of_store in by_store.values():
-                store = jobs_of_store[0][0]
-                try:
-                    results: list[Any] = store.put_many([(j[1], j[2], j[3]) for j in jobs_of_store])
-                except BaseException as exc:  # noqa: BLE001 - handed to every waiting request
-                    results = [exc] * len(jobs_of_store)
-                for job, result in zip(jobs_of_store, results):
-                    by_loop.setdefault(id(job[4]), []).append((job[4], job[5], result))
-            for settled in by_loop.values():
-                try:
-                    settled[0][0].call_soon_threadsafe(_settle, [(f, r) for _, f, r in settled])
-                except RuntimeError:  # that crawl's loop is closed: nobody waits any more
-                    pass
-
-
-def _settle(settled: list[tuple[asyncio.Future[Stored], Stored | BaseException]]) -> None:
-    for future, result in settled:
-        if future.done():
-            continue
-        if isinstance(result, BaseException):
-            future.set_exception(result)
-        else:
-            future.set_result(result)
-
-
-STORE_WRITER = StoreWriter()
+from crawler.storewriter import STORE_WRITER
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -135,11 +48,18 @@ class CaptureMiddleware(CrawlerAware):
                 session.error(response.url, "fetch", f"http_{response.status}",
                               f"HTTP {response.status} for {kind} page")
             return response
-        await self.capture(session, request, response, kind)
+        parser = None
+        if kind == "detail" and isinstance(response, TextResponse):
+            parser = getattr(self.spider, "detail_parser_for", lambda url: None)(response.url)
+        await self.capture(session, request, response, kind, parser)
         return response
 
     @staticmethod
-    async def capture(session: Any, request: Request, response: Response, kind: str) -> dict[str, Any] | None:
+    async def capture(session: Any, request: Request, response: Response, kind: str,
+                      parser: Any = None) -> dict[str, Any] | None:
+        """Store the body and write its capture record; with a `parser` (a report page), the
+        store helper also parses the page, and the result waits in `meta["xxgk_parsed"]`
+        for the spider (paired with this capture, see PortalSpider.parsed_detail)."""
         body = response.body
         ctype = _header(response, "Content-Type")
         raw_name = raw_disposition_name(response.headers.get("Content-Disposition"))
@@ -153,8 +73,13 @@ class CaptureMiddleware(CrawlerAware):
             problem = body_problem(body, ext, ctype, promised_ext(ctype, filename, response.url))
             if problem:
                 session.error(response.url, "fetch", problem[0], f"attachment stored as served, but: {problem[1]}")
+        parsed = None
         try:  # the body is durable under its final name before the record that points at it
-            stored = await STORE_WRITER.put(session.store, session.site_id, body, ext)
+            if parser is not None and isinstance(response, TextResponse):
+                stored, parsed = await STORE_WRITER.put_parsed(session.store, session.site_id, body, ext,
+                                                               parser, response.text, response.url)
+            else:
+                stored = await STORE_WRITER.put(session.store, session.site_id, body, ext)
         except (OSError, ValueError) as exc:
             session.error(response.url, "store", "write_failed", repr(exc))
             return None
@@ -180,4 +105,6 @@ class CaptureMiddleware(CrawlerAware):
         session.stats["captures"] += 1
         session.stats["bytes"] += stored.size
         request.meta["capture"] = cap
+        if parsed is not None:
+            request.meta["xxgk_parsed"] = (cap["capture_id"], response.url, parsed)
         return cap

@@ -1,0 +1,137 @@
+"""The capture's store writer: bodies stored by a helper process, durable before the answer."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from archive.home import Home
+from archive.store import RawStore
+from crawler.storewriter import StoreWriter
+
+PAGES = [f"<html><body><h1>第{i}号报告</h1>{'表格' * (i * 50)}</body></html>".encode() for i in range(60)]
+BIG = os.urandom(3 * 2**20)  # larger than the socket's buffers: sent in pieces from the loop
+
+
+def run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+def test_bodies_from_many_concurrent_puts_land_byte_exact_in_their_own_archives(tmp_path: Path) -> None:
+    homes = [Home(tmp_path / name).ensure() for name in ("a", "b")]
+    stores = [RawStore(h) for h in homes]
+    writer = StoreWriter()
+
+    async def crawl():  # type: ignore[no-untyped-def]
+        jobs = [writer.put(stores[i % 2], ("fuzhou", "haiyan")[i % 3 == 0], body, "html")
+                for i, body in enumerate(PAGES)]
+        jobs.append(writer.put(stores[0], "chaoyang", BIG, "pdf"))
+        return await asyncio.gather(*jobs)
+
+    try:
+        results = run(crawl())
+        helper = writer._connection.process  # type: ignore[union-attr]
+    finally:
+        writer.close()
+    assert helper.returncode == 0  # it read end-of-file and finished
+    for i, (body, stored) in enumerate(zip(PAGES + [BIG], results)):
+        sha = hashlib.sha256(body).hexdigest()
+        site = "chaoyang" if body is BIG else ("fuzhou", "haiyan")[i % 3 == 0]
+        ext = "pdf" if body is BIG else "html"
+        assert (stored.sha256, stored.size) == (sha, len(body))
+        assert stored.raw_path == f"raw/{site}/{sha[:2]}/{sha}.{ext}"
+        home = homes[0] if body is BIG else homes[i % 2]
+        assert (home.root / stored.raw_path).read_bytes() == body
+    again = run(StoreWriter().put(stores[0], "chaoyang", BIG, "pdf"))
+    assert again.created is False and again.raw_path == results[-1].raw_path
+    assert [p for h in homes for p in h.root.rglob(".tmp-*") if p.is_file()] == []
+
+
+def test_errors_come_back_as_the_exceptions_the_store_raised(tmp_path: Path) -> None:
+    home = Home(tmp_path / "home").ensure()
+    (home.raw / "fuzhou").parent.mkdir(parents=True, exist_ok=True)
+    (home.raw / "fuzhou").write_bytes(b"a file where a site directory belongs")
+    store, writer = RawStore(home), StoreWriter()
+
+    async def crawl():  # type: ignore[no-untyped-def]
+        return await asyncio.gather(writer.put(store, "../escape", PAGES[1], "html"),
+                                    writer.put(store, "fuzhou", PAGES[2], "html"),
+                                    writer.put(store, "haiyan", PAGES[3], "html"),
+                                    return_exceptions=True)
+
+    try:
+        bad_site, blocked, fine = run(crawl())
+    finally:
+        writer.close()
+    assert isinstance(bad_site, ValueError) and "escape" in str(bad_site)
+    assert isinstance(blocked, OSError) and blocked.errno is not None and "fuzhou" in str(blocked)
+    assert (home.root / fine.raw_path).read_bytes() == PAGES[3]
+
+
+def test_a_dead_helper_fails_the_bodies_in_flight_and_the_next_body_starts_a_new_one(tmp_path: Path) -> None:
+    home = Home(tmp_path / "home").ensure()
+    store, writer = RawStore(home), StoreWriter()
+
+    async def crawl():  # type: ignore[no-untyped-def]
+        first = await writer.put(store, "fuzhou", PAGES[4], "html")
+        helper = writer._connection.process  # type: ignore[union-attr]
+        os.kill(helper.pid, signal.SIGSTOP)  # frozen: the next body is sent but never answered
+        in_flight = asyncio.ensure_future(writer.put(store, "fuzhou", PAGES[5], "html"))
+        await asyncio.sleep(0.2)
+        assert not in_flight.done()
+        os.kill(helper.pid, signal.SIGKILL)
+        with pytest.raises(OSError, match="store writer process ended"):
+            await in_flight
+        after = await writer.put(store, "fuzhou", PAGES[6], "html")
+        return first, after, helper, writer._connection.process  # type: ignore[union-attr]
+
+    try:
+        first, after, dead, replacement = run(crawl())
+    finally:
+        writer.close()
+    assert dead.pid != replacement.pid and dead.returncode == -signal.SIGKILL
+    assert (home.root / first.raw_path).read_bytes() == PAGES[4]
+    assert (home.root / after.raw_path).read_bytes() == PAGES[6]
+
+
+REPORT_PAGE = """<html><head><meta name="ArticleTitle" content="福州市统计局2023年政府信息公开工作年度报告">
+<meta name="ContentSource" content="福州市统计局"></head><body>
+<table class="xxgk_table"><tr><td>索 引 号：</td><td>FZ00108-0200-2024-00003</td><td>发文机关：</td><td>福州市统计局</td></tr>
+<tr><td>发布日期：</td><td>2024-01-26</td><td>有 效 性：</td><td>有效</td></tr></table>
+<div class="TRS_Editor"><p>一、总体情况</p></div>
+<a href="./P020240126512345678901.pdf" appendix="true">附件：年度报告.pdf</a>
+<script>var rel_appendix = '<a href="./P020240126512345678902.docx">附件2</a>';</script>
+</body></html>"""
+
+
+def test_a_report_page_is_parsed_by_the_helper_exactly_as_the_spider_would(tmp_path: Path) -> None:
+    from crawler.pages import trs
+
+    url = "http://www.fuzhou.gov.cn/zfxxgkzl/gkml/ndbg/202401/t20240126_4761234.htm"
+    store, writer = RawStore(Home(tmp_path / "home").ensure()), StoreWriter()
+
+    def broken(html: str, url: str):  # type: ignore[no-untyped-def]
+        raise AssertionError("not a page parser: never run by the helper")
+
+    async def crawl():  # type: ignore[no-untyped-def]
+        body = REPORT_PAGE.encode("gb18030")
+        return await asyncio.gather(
+            writer.put_parsed(store, "fuzhou", body, "htm", trs.parse_detail, REPORT_PAGE, url),
+            writer.put_parsed(store, "fuzhou", b"<html>x</html>", "htm", broken, "<html>x</html>", url))
+
+    try:
+        (stored, parsed), (other, unparsed) = run(crawl())
+    finally:
+        writer.close()
+    assert (store.home.root / stored.raw_path).read_bytes() == REPORT_PAGE.encode("gb18030")
+    here = trs.parse_detail(REPORT_PAGE, url)
+    assert parsed is not None and repr(parsed) == repr(here)
+    title, meta, links = parsed
+    assert meta["index_no"] == "FZ00108-0200-2024-00003" and meta["published_date"] == "2024-01-26"
+    assert [link.url.rsplit("/", 1)[1] for link in links] == ["P020240126512345678901.pdf", "P020240126512345678902.docx"]
+    assert links[1].attrs == {"js_only": True}
+    assert unparsed is None and (store.home.root / other.raw_path).exists()  # stored; the spider parses
