@@ -5,12 +5,13 @@
 Starts the replica portals (scale N: ~100 reports per site) in this process, then runs,
 each in its own child process:
   bare     plain Scrapy GETs every report page; no middleware of ours, nothing stored
-  capture  the same pages through the project's settings: capture middleware, raw store,
-           records, charset repair, detail-page parsing into report records
+  capture  the same pages through the project's settings: capture middleware, raw store
+           (its helper process), records, charset repair, detail-page parsing into report
+           records (run by the store helper, crawler/storewriter.py)
   full     `xxgk crawl`-style run of every site with the platform spiders: discovery, list
            pages, report pages and attachments
-and prints pages/s, CPU seconds (the child's, per page, and the replica server's in this
-process meanwhile) and peak memory (RSS) for each.
+and prints pages/s, CPU seconds (the child's with its store helper, per page, and the replica
+server's in this process meanwhile) and peak memory (RSS of the child and its helpers) for each.
 """
 from __future__ import annotations
 
@@ -86,9 +87,15 @@ def child_capture(urls: list[str], concurrency: int) -> None:
             return (x for x in super().parse_detail(response) if not isinstance(x, Request))
 
         def parse_detail_page(self, response):  # type: ignore[no-untyped-def]
-            path = response.url.split("?")[0]
-            family = next(f for f in families if f.detail_url_re.search(path))
-            return family.parse_detail_page(self, response)
+            return self.family(response.url).parse_detail_page(self, response)
+
+        def detail_parser_for(self, url):  # type: ignore[no-untyped-def]
+            return self.family(url).detail_parser
+
+        @staticmethod
+        def family(url):  # type: ignore[no-untyped-def]
+            path = url.split("?")[0]
+            return next(f for f in families if f.detail_url_re.search(path))
 
     settings = get_project_settings()
     settings.setdict({"LOG_LEVEL": "WARNING", "CONCURRENT_REQUESTS": concurrency,
@@ -122,7 +129,13 @@ def measure(mode: str, payload: Path, concurrency: int, home: Path) -> dict[str,
     peak = 0
     while proc.poll() is None:
         try:
-            peak = max(peak, proc.memory_info().rss)
+            rss = proc.memory_info().rss
+            for helper in proc.children(recursive=True):  # the store helper counts too
+                try:
+                    rss += helper.memory_info().rss
+                except psutil.NoSuchProcess:
+                    pass
+            peak = max(peak, rss)
         except psutil.NoSuchProcess:
             break
         time.sleep(0.1)

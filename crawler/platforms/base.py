@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -56,6 +56,8 @@ class DetailPage:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+DetailParser = Callable[[str, str], "tuple[str, dict[str, str], list[common.Link]]"]
+
 REPORT_FIELDS = ("index_no", "doc_no", "topic", "written_date", "published_date", "validity", "source", "agency")
 
 
@@ -77,6 +79,10 @@ class PortalSpider(scrapy.Spider):
     detail_url_re: ClassVar[re.Pattern[str]] = re.compile(r"$^")
     # bytes every report page of the platform carries (a 200 without any is throttling by wrong content)
     detail_markers: ClassVar[tuple[bytes, ...]] = ()
+    # the platform's report-page parser, a function of (html, url) -> (title, metadata,
+    # attachment links) in crawler.pages: the store helper runs it beside the write
+    # (crawler/storewriter.py), so the event loop does not
+    detail_parser: ClassVar[DetailParser | None] = None
     # incremental runs (from_crawler sets both from the settings; a spider built without a
     # crawler, as the distributed coordinator does, walks the portal)
     discovery: str = "scheduled"
@@ -567,6 +573,23 @@ class PortalSpider(scrapy.Spider):
 
     def parse_detail_page(self, response: TextResponse) -> DetailPage:
         raise NotImplementedError
+
+    def detail_parser_for(self, url: str) -> DetailParser | None:
+        """The parser for the report page at `url` (the capture middleware asks, to have the
+        store helper run it); the platform's, unless a spider serves several platforms."""
+        return self.detail_parser
+
+    def parsed_detail(self, response: TextResponse) -> tuple[str, dict[str, str], list[common.Link]]:
+        """The report page parsed: by the store helper while it stored this very body (the
+        result is paired with the body's capture id), else here."""
+        done = response.meta.get("xxgk_parsed")
+        cap = response.meta.get("capture") or {}
+        if done is not None and (cap.get("capture_id"), response.url) == done[:2]:
+            return done[2]
+        parser = self.detail_parser_for(response.url)
+        if parser is None:
+            raise NotImplementedError(f"{type(self).__name__} has no detail_parser")
+        return parser(response.text, response.url)
 
 
 def _origin(url: str) -> str:

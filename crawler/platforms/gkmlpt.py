@@ -22,6 +22,7 @@ class GkmlptSpider(PortalSpider):
     platform = "gkmlpt"
     detail_url_re = gkmlpt.DETAIL_RE
     detail_markers = (b"classify", b"article-content", b"NFCMS_POST_ID", b"ArticleTitle")
+    detail_parser = staticmethod(gkmlpt.parse_detail)
 
     def discover_extra(self, response: TextResponse, root: Any, depth_left: int) -> Iterable[Any]:
         if gkmlpt.INDEX_RE.search(urlsplit(response.url).path):
@@ -103,7 +104,7 @@ class GkmlptSpider(PortalSpider):
         return ListPage([ListItem(*i) for i in items], nexts, recognised=bool(items))
 
     def parse_detail_page(self, response: TextResponse) -> DetailPage:
-        title, meta, attachments = gkmlpt.parse_detail(response.text, response.url)
+        title, meta, attachments = self.parsed_detail(response)
         known = {a.url for a in attachments}
         for api_att in response.meta.get("api_attachments") or []:
             url = self.rebase(api_att["url"])

@@ -16,6 +16,7 @@ class JcmsSpider(PortalSpider):
     platform = "jcms"
     detail_url_re = jcms.DETAIL_RE
     detail_markers = (b"ArticleTitle", b'id="zoom"', b"article-info")
+    detail_parser = staticmethod(jcms.parse_detail)
 
     def parse_list_page(self, response: TextResponse) -> ListPage:
         page = jcms.parse_column(response.text, response.url)
@@ -43,5 +44,5 @@ class JcmsSpider(PortalSpider):
         yield from self.next_list_page(response, column_url, [])
 
     def parse_detail_page(self, response: TextResponse) -> DetailPage:
-        title, meta, attachments = jcms.parse_detail(response.text, response.url)
+        title, meta, attachments = self.parsed_detail(response)
         return DetailPage(title, meta, attachments)

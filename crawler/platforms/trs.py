@@ -12,6 +12,7 @@ class TrsSpider(PortalSpider):
     platform = "trs"
     detail_url_re = trs.DETAIL_RE
     detail_markers = (b"ArticleTitle", b"xxgk_table", b"TRS_Editor", b"article_attachment")
+    detail_parser = staticmethod(trs.parse_detail)
 
     def parse_list_page(self, response: TextResponse) -> ListPage:
         page = trs.parse_list(response.text, response.url)
@@ -22,5 +23,5 @@ class TrsSpider(PortalSpider):
         return ListPage([ListItem(u, t, d) for u, t, d in page.items], nexts, recognised, page.duplicates)
 
     def parse_detail_page(self, response: TextResponse) -> DetailPage:
-        title, meta, attachments = trs.parse_detail(response.text, response.url)
+        title, meta, attachments = self.parsed_detail(response)
         return DetailPage(title, meta, attachments)
