@@ -72,9 +72,9 @@ def _crawl_200(tmp: Path, home: Path, t0: float) -> dict[str, Any]:
         # leases are looked at, so it cannot finish them between the look and the kill
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            time.sleep(0.5)
+            time.sleep(0.2)
             done_by_victim = sum(1 for p in (home / "records").glob("*/*.w2.jsonl") for _ in open(p))
-            if done_by_victim <= 300:
+            if done_by_victim <= 200:
                 continue
             victim.send_signal(signal.SIGSTOP)
             if _leased_urls(server, keys, sites, victim.pid):
@@ -158,4 +158,8 @@ def test_worker_shares_and_site_verdicts(crawl: dict[str, Any]) -> None:
         stats = json.loads(runs[site]["stats"])
         written = sum(1 for r in records if r["type"] == "report" and r["site_id"] == site)
         assert stats["reports_all_workers"] >= written > 0
-        assert stats["reports"] <= written  # shares of finished workers (the killed one wrote no run_end)
+        # shares of finished workers (the killed one wrote no run_end): the pages each read. (A
+        # list page the victim had leased is read again after its lease expires; its reports,
+        # read already, then count as skipped in a second share, so "reports", read + skipped,
+        # may add up to more than was written.)
+        assert stats["reports"] - stats.get("reports_skipped", 0) <= written
