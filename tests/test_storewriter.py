@@ -135,3 +135,52 @@ def test_a_report_page_is_parsed_by_the_helper_exactly_as_the_spider_would(tmp_p
     assert [link.url.rsplit("/", 1)[1] for link in links] == ["P020240126512345678901.pdf", "P020240126512345678902.docx"]
     assert links[1].attrs == {"js_only": True}
     assert unparsed is None and (store.home.root / other.raw_path).exists()  # stored; the spider parses
+
+
+def test_a_crawl_whose_store_helper_is_killed_goes_on_and_the_next_run_completes(tmp_path: Path) -> None:
+    import hashlib as _hashlib
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from archive.records import iter_records
+    from replica.server import ReplicaServer
+
+    site, home = "fuzhou", tmp_path / "home"
+    env = {**os.environ, "XXGK_HOME": str(home), "XXGK_LOG_LEVEL": "WARNING"}
+    repo = Path(__file__).resolve().parents[1]
+    with ReplicaServer() as srv:
+        cmd = [sys.executable, "-m", "archive.cli", "crawl", site, "--base-url", f"{site}={srv.base_urls[site]}",
+               "--delay", "0"]
+        crawl = subprocess.Popen(cmd, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        killed_at, deadline = None, time.monotonic() + 120
+        while killed_at is None and crawl.poll() is None and time.monotonic() < deadline:
+            helpers = [p for p in psutil.Process(crawl.pid).children(recursive=True)
+                       if "crawler.storewriter" in " ".join(p.cmdline())]
+            if helpers:
+                helpers[0].kill()
+                killed_at = time.time()
+            time.sleep(0.01)
+        assert crawl.wait(300) is not None
+        assert killed_at is not None, "the crawl ended before its store helper could be killed"
+        first = list(iter_records(Home(home), site))
+        second = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, timeout=300)
+        assert second.returncode == 0, second.stderr[-2000:]
+        listed = {r["url"] for r in srv.manifest[site]["reports"] if r.get("in_column", True)}
+    ends = [r for r in first if r["type"] == "run_end"]
+    assert len(ends) == 1  # the first run went on to its end
+    lost = [r for r in first if r["type"] == "error" and r["stage"] == "store"]
+    assert all("store writer process ended" in r["message"] for r in lost)
+    # the helper died with at most the bodies in flight (16 requests at a time); a new one
+    # stored the rest: the first run alone reported nearly every listed page
+    assert len(lost) <= 32
+    first_reports = {r["url"] for r in first if r["type"] == "report"}
+    assert len(first_reports) >= len(listed) - len(lost) > 0
+    everything = list(iter_records(Home(home), site))
+    for cap in (r for r in everything if r["type"] == "capture"):  # every record points at its whole body
+        assert _hashlib.sha256((home / cap["raw_path"]).read_bytes()).hexdigest() == cap["sha256"]
+    reported = {r["url"] for r in everything if r["type"] == "report"}
+    assert {srv_url.split("//", 1)[1].split("/", 1)[1] for srv_url in listed} <= {
+        u.split("//", 1)[1].split("/", 1)[1] for u in reported}
