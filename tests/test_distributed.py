@@ -68,24 +68,32 @@ def _crawl_200(tmp: Path, home: Path, t0: float) -> dict[str, Any]:
         keys = Keys("xxgk", server.get("xxgk:current").decode())
         workers = {name: start_worker(env, name) for name in ("w1", "w2", "w3")}
         victim = workers["w2"]
-        # kill w2 once it has done real work and holds leases; it is frozen (SIGSTOP) while its
-        # leases are looked at, so it cannot finish them between the look and the kill
+        # kill w2 once it has done real work and holds leases. A fetch from the loopback replica
+        # holds its lease for milliseconds, so the leases are looked at often, and once some are
+        # seen w2 is frozen (SIGSTOP) and looked at again, so it cannot finish them before the kill
         deadline = time.monotonic() + 120
+        looks, done_by_victim = 0, 0
         while time.monotonic() < deadline:
-            time.sleep(0.2)
-            done_by_victim = sum(1 for p in (home / "records").glob("*/*.w2.jsonl") for _ in open(p))
             if done_by_victim <= 200:
+                time.sleep(0.2)
+                done_by_victim = sum(1 for p in (home / "records").glob("*/*.w2.jsonl") for _ in open(p))
+                continue
+            looks += 1
+            if not _leased_urls(server, keys, sites, victim.pid):
+                time.sleep(0.01)
                 continue
             victim.send_signal(signal.SIGSTOP)
             if _leased_urls(server, keys, sites, victim.pid):
                 break
             victim.send_signal(signal.SIGCONT)
+        victim_alive = victim.poll() is None
         kill(victim)
         killed_at = time.monotonic()
         in_flight = _leased_urls(server, keys, sites, victim.pid)  # what it lost (leases expire after LEASE s)
         codes = wait_all([workers["w1"], workers["w3"]], timeout=300)
         out = {"home": home, "manifest": srv.manifest, "sites": sites, "access": list(srv.access),
-               "codes": codes, "in_flight": in_flight, "killed_at": killed_at, "startup": startup,
+               "codes": codes, "in_flight": in_flight, "looks": looks, "done_by_victim": done_by_victim,
+               "victim_alive_at_kill": victim_alive, "killed_at": killed_at, "startup": startup,
                "base_urls": dict(srv.base_urls),
                "done": {m.decode() for m in server.smembers(keys.crawl_key("done"))},
                "dead": server.llen(keys.crawl_key("dead")),
@@ -131,7 +139,9 @@ def test_raw_files_intact(crawl: dict[str, Any]) -> None:
 
 def test_killed_workers_requests_fetched_by_others(crawl: dict[str, Any]) -> None:
     """Each request the victim held a lease on was asked of the replica again after the kill."""
-    assert crawl["in_flight"], "the victim held no leases when killed: the test did not exercise recovery"
+    assert crawl["in_flight"], ("the victim held no leases when killed: the test did not exercise recovery "
+                                f"({crawl['looks']} looks at its leases, {crawl['done_by_victim']} records by it, "
+                                f"alive: {crawl['victim_alive_at_kill']}, w1/w3 exit codes {crawl['codes']})")
     site_of = {urlsplit(base).netloc: site for site, base in crawl["base_urls"].items()}
     after_kill = {(site, path) for site, start, _, path in crawl["access"] if start > crawl["killed_at"]}
     lost = {u for u in crawl["in_flight"]
