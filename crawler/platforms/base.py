@@ -572,7 +572,9 @@ class PortalSpider(scrapy.Spider):
         raise NotImplementedError
 
     def parse_detail_page(self, response: TextResponse) -> DetailPage:
-        raise NotImplementedError
+        """A report page: the platform's `detail_parser` result (platforms add what their
+        pages carry elsewhere, as gkmlpt its API's attachments)."""
+        return DetailPage(*self.parsed_detail(response))
 
     def detail_parser_for(self, url: str) -> DetailParser | None:
         """The parser for the report page at `url` (the capture middleware asks, to have the

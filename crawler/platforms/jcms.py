@@ -8,7 +8,7 @@ from scrapy import FormRequest
 from scrapy.http import Response, TextResponse
 
 from crawler.pages import jcms
-from crawler.platforms.base import DetailPage, ListItem, ListPage, PortalSpider
+from crawler.platforms.base import ListItem, ListPage, PortalSpider
 
 
 class JcmsSpider(PortalSpider):
@@ -42,7 +42,3 @@ class JcmsSpider(PortalSpider):
         if not go_on:
             return
         yield from self.next_list_page(response, column_url, [])
-
-    def parse_detail_page(self, response: TextResponse) -> DetailPage:
-        title, meta, attachments = self.parsed_detail(response)
-        return DetailPage(title, meta, attachments)

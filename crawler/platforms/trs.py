@@ -4,7 +4,7 @@ from __future__ import annotations
 from scrapy.http import TextResponse
 
 from crawler.pages import trs
-from crawler.platforms.base import DetailPage, ListItem, ListPage, PortalSpider
+from crawler.platforms.base import ListItem, ListPage, PortalSpider
 
 
 class TrsSpider(PortalSpider):
@@ -21,7 +21,3 @@ class TrsSpider(PortalSpider):
                  for u in trs.page_urls(response.url, page)[: self.max_list_pages]]
         recognised = bool(page.items) or page.page_count is not None
         return ListPage([ListItem(u, t, d) for u, t, d in page.items], nexts, recognised, page.duplicates)
-
-    def parse_detail_page(self, response: TextResponse) -> DetailPage:
-        title, meta, attachments = self.parsed_detail(response)
-        return DetailPage(title, meta, attachments)
