@@ -82,14 +82,17 @@ class RunLogFilter(logging.Filter):
 def run_jobs(jobs: list[CrawlJob], settings_overrides: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     """Crawl every job in one process; returns {site_id: run_end stats} from the records."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
+
+    from crawler.progress import quiet_console_for_progress
+    from crawler.shutdown import BoundedCrawlerProcess
 
     home = Home.from_env().ensure()
     settings = get_project_settings()
     for key, value in (settings_overrides or {}).items():
         settings.set(key, value, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = BoundedCrawlerProcess(settings, install_root_handler=True)
+    quiet_console_for_progress()
     handlers = []
     for job in jobs:
         handler = logging.FileHandler(home.runs / f"{job.kwargs['run_id']}.log", encoding="utf-8")
@@ -137,6 +140,10 @@ def run(args: argparse.Namespace) -> int:
     jobs = jobs_for(args.sites, base_urls, new_run_id(), args.full)
     results = run_jobs(jobs, settings_from_args(args))
     print(format_summary(results))
+    from crawler.shutdown import SHUTDOWN
+
+    if SHUTDOWN.requested:  # every site's run_end says `interrupted`; the next run picks up
+        return SHUTDOWN.exit_code
     return 0 if results and all(r["status"] != "failed" for r in results.values()) else 1
 
 

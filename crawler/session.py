@@ -49,6 +49,7 @@ class SiteState:
     # the 年度报告 columns of the latest finished run, and when a finished run last walked the portal
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)
     last_discovery: str | None = None
+    last_requests: int | None = None  # requests of the latest finished run (the default budget)
 
     @classmethod
     def load(cls, home: Home, site_id: str) -> "SiteState":
@@ -63,6 +64,7 @@ class SiteState:
                 stats = rec.get("stats") or {}
                 if stats.get("finish_reason") != "finished":
                     continue  # killed, timed out: its columns may be a part
+                state.last_requests = stats.get("requests") or state.last_requests
                 if run_columns.get(rec["run_id"]):
                     state.columns = run_columns[rec["run_id"]]
                 if stats.get("discovery", "scheduled") != "skipped":  # older runs always discovered

@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 
 from archive.home import check_site_id
 from archive.records import capture_id_for, report_id_for, short_hash
-from crawler import revalidate
+from crawler import revalidate, sitestop
 from crawler.middlewares import exception_kind
 from crawler.pages import common
 from crawler.session import ArchiveSession
@@ -179,7 +179,10 @@ class PortalSpider(scrapy.Spider):
             "finish_reason": reason,
             "discovery": self.discovery,  # scheduled | skipped (known columns reopened) | fallback
         }
-        if summary["reports"] == 0 or reason not in ("finished",):
+        stopped = sitestop.finish(self, reason, summary)  # shutdown, host down, budget (crawler/sitestop.py)
+        if stopped:
+            status = stopped
+        elif summary["reports"] == 0 or reason not in ("finished",):
             status = "failed"
         elif summary["errors"] or summary["structure_errors"]:
             status = "degraded"

@@ -1,0 +1,101 @@
+"""The parts of issue 19 that need no crawl: budgets, host-down counting, cancellable waits."""
+from __future__ import annotations
+
+import asyncio
+import time
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from crawler import budget
+from crawler.hostdown import HostFailures
+from crawler.sitestop import Interrupted, SiteStop, finish
+
+
+def test_durations_read_as_seconds() -> None:
+    assert budget.parse_duration("5400") == 5400
+    assert budget.parse_duration("90m") == 5400
+    assert budget.parse_duration("1.5h") == 5400
+    assert budget.parse_duration("") is None
+    with pytest.raises(ValueError):
+        budget.parse_duration("tomorrow")
+
+
+def test_default_site_budget_follows_the_documented_formula(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("XXGK_SITE_BUDGET", raising=False)
+    monkeypatch.delenv("XXGK_EXPECTED_REQUESTS", raising=False)
+    assert budget.site_budget(1.0, None) == 600 + 3 * 2000 * 1.0      # first run: 1 h 50 min
+    assert budget.site_budget(1.0, 300) == 600 + 3 * 300 * 1.0        # from the last finished run
+    assert budget.site_budget(0.0, 300) == 600 + 3 * 300 * 0.5        # --delay 0 still costs per request
+    assert budget.site_budget(2.0, 300) == 600 + 3 * 300 * 2.0
+    monkeypatch.setenv("XXGK_SITE_BUDGET", "20m")
+    assert budget.site_budget(1.0, 300) == 1200
+
+
+def test_a_night_keeps_a_reserve_for_its_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("XXGK_NIGHT_DEADLINE", raising=False)
+    assert budget.night_deadline() == 23 * 3600
+    assert budget.crawl_share(23 * 3600) == 22 * 3600
+    assert budget.crawl_share(3600) == 2700  # a short night keeps a quarter
+    monkeypatch.setenv("XXGK_RUN_DEADLINE", str(time.time() + 10))
+    assert budget.seconds_left(time.monotonic(), 1000) <= 10
+
+
+def test_a_host_is_down_after_n_connection_failures_in_a_row() -> None:
+    hf = HostFailures(after=4)
+    url = "http://www.example.gov.cn/a.html"
+    assert not any(hf.failed(url, "refused") for _ in range(3))
+    hf.answered("http://www.example.gov.cn/b.html")  # any answer of the host resets the streak
+    assert [hf.failed(url, k) for k in ("refused", "timeout", "http_503", "dns", "connection_reset")] == \
+        [False, False, False, False, True]  # an HTTP status is an answer, not a connection failure
+    assert not hf.failed(url, "refused")  # said once per streak
+    assert "host www.example.gov.cn down: 5 connection failures in a row" in hf.describe(url)
+    assert not hf.failed("http://other.gov.cn/", "refused")  # per host
+
+
+class FakeSession:
+    def __init__(self) -> None:
+        self.rows: list[tuple[Any, ...]] = []
+
+    def error(self, url: str | None, stage: str, kind: str, message: str) -> None:
+        self.rows.append((url, stage, kind, message))
+
+
+def fake_crawler() -> Any:
+    spider = SimpleNamespace(site_id="demo", session=FakeSession())
+    crawler = SimpleNamespace(spider=spider, engine=None)
+    spider.crawler = crawler
+    return crawler
+
+
+def test_a_stop_cuts_every_wait_short_and_drops_later_requests() -> None:
+    crawler = fake_crawler()
+    stop = SiteStop.of(crawler)
+
+    async def scenario() -> tuple[float, list[Any]]:
+        waits = [asyncio.ensure_future(stop.sleep(120)) for _ in range(3)]
+        await asyncio.sleep(0.05)
+        assert stop.waiting == 3
+        started = time.monotonic()
+        stop.stop("host_down", "host demo down", "www.demo.gov.cn")
+        results = await asyncio.gather(*waits, return_exceptions=True)
+        return time.monotonic() - started, results
+
+    took, results = asyncio.run(scenario())
+    assert took < 1 and all(isinstance(r, Interrupted) for r in results)
+    with pytest.raises(Interrupted):
+        stop.check()
+    assert stop.dropped == 4
+    (row,) = crawler.spider.session.rows
+    assert row[0] == "www.demo.gov.cn" and row[2] == "host_down"
+    assert "3 remaining request(s) of the site dropped" in row[3]  # the three held at the moment of the stop
+    summary: dict[str, Any] = {}
+    assert finish(crawler.spider, "host_down", summary) == "failed" and summary["dropped_requests"] == 4
+    assert not stop.stop("budget_exhausted")  # the first reason stays
+
+
+@pytest.mark.parametrize("reason,status", [("shutdown", "interrupted"), ("budget_exhausted", "degraded"),
+                                           ("host_down", "failed"), ("finished", None)])
+def test_the_run_end_status_follows_the_stop(reason: str, status: str | None) -> None:
+    assert finish(fake_crawler().spider, reason, {}) == status
