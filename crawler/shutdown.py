@@ -8,8 +8,9 @@ a hanging download holds its slot up to DOWNLOAD_TIMEOUT. So on the first signal
    the requests queued in the downloader's slots are dropped, nothing new is scheduled,
    and Scrapy's graceful stop closes the spiders: each writes its `run_end` with status
    `interrupted` and closes its record file (flush + fsync);
-2. downloads still in flight get `XXGK_SHUTDOWN_GRACE` seconds (default 5) to finish;
-3. then whatever is still open is ended by hand: `run_end` (`interrupted`) for each site
+2. downloads still in flight get `XXGK_SHUTDOWN_GRACE` seconds (default 5) to finish, then
+   they are cut (crawler/browser.py runs each download as a task the site can cancel);
+3. 3 s later whatever is still open is ended by hand: `run_end` (`interrupted`) for each site
    not yet closed, record files closed, distributed leases given back, the store helper
    finishes what it was given, Chromium and other child processes are terminated, and
    the process exits with 128 + the signal number.
@@ -29,16 +30,9 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.utils.ossignal import install_shutdown_handlers, signal_names
 
-from crawler.sitestop import SiteStop
+from crawler.sitestop import SiteStop, grace_seconds
 
 logger = logging.getLogger(__name__)
-
-
-def grace_seconds() -> float:
-    try:
-        return float(os.environ.get("XXGK_SHUTDOWN_GRACE", "5"))
-    except ValueError:
-        return 5.0
 
 
 class Shutdown:
@@ -80,7 +74,8 @@ class Shutdown:
                        signal_names.get(signum, signum), grace)
         for crawler in list(self.crawlers):
             SiteStop.of(crawler).stop("shutdown", f"{signal_names.get(signum, signum)} received")
-        reactor.callLater(grace, self.hard_stop)  # type: ignore[attr-defined]
+        # the sites cut their downloads at `grace`; whatever has not closed a little later is ended here
+        reactor.callLater(grace + HARD_STOP_AFTER_CUT, self.hard_stop)  # type: ignore[attr-defined]
 
     def hard_stop(self) -> None:
         """Whatever the graceful stop has not closed in time is ended here, and the process exits."""
@@ -111,6 +106,7 @@ class Shutdown:
 
 
 SHUTDOWN = Shutdown()
+HARD_STOP_AFTER_CUT = 3.0
 
 
 def stop_helpers() -> None:

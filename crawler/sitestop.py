@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Any
 
 from scrapy import Request
@@ -29,6 +30,14 @@ logger = logging.getLogger(__name__)
 
 STATUS_FOR_REASON = {"host_down": "failed", "budget_exhausted": "degraded", "shutdown": "interrupted"}
 ROW_FOR_REASON = ("host_down", "budget_exhausted")
+
+
+def grace_seconds() -> float:
+    """How long downloads in flight may go on after a stop (`XXGK_SHUTDOWN_GRACE`, default 5 s)."""
+    try:
+        return float(os.environ.get("XXGK_SHUTDOWN_GRACE", "5"))
+    except ValueError:
+        return 5.0
 
 
 class Interrupted(IgnoreRequest):
@@ -47,6 +56,8 @@ class SiteStop:
         self.url: str | None = None  # the host (or request) that made the stop
         self.dropped = 0          # requests refused or cut short since the stop
         self._waiting: set[asyncio.Future[None]] = set()
+        self._transfers: set[asyncio.Future[Any]] = set()  # downloads in flight (crawler/browser.py)
+        self._cutting = False
 
     @classmethod
     def of(cls, crawler: Crawler) -> "SiteStop":
@@ -82,6 +93,33 @@ class SiteStop:
             self._waiting.discard(woken)
         self.check(request)
 
+    async def cuttable(self, download: Any) -> Any:
+        """Await a download that a stop cuts after the grace period (then `Interrupted`)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # driven by Twisted alone: nothing to cut with
+            return await download
+        task = asyncio.ensure_future(download)
+        self._transfers.add(task)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if self._cutting and task.cancelled():
+                raise Interrupted(f"download cut: site run ending ({self.reason})") from None
+            raise
+        finally:
+            self._transfers.discard(task)
+
+    def _cut_transfers(self) -> None:
+        self._cutting = True
+        if self._transfers:
+            logger.warning("%s: %d download(s) still in flight after the grace period: cut",
+                           getattr(self.crawler.spider, "site_id", "?"), len(self._transfers),
+                           extra={"spider": self.crawler.spider})
+        for task in list(self._transfers):
+            self.dropped += 1
+            task.cancel()
+
     def check(self, request: Request | None = None) -> None:
         """Drop `request` if the site is stopping (counted once per request)."""
         if self.reason is None:
@@ -111,6 +149,10 @@ class SiteStop:
             if session is not None:
                 session.error(url, "fetch", reason, f"{message}; {remaining} remaining request(s) of the site "
                               "dropped for this run")
+        try:
+            asyncio.get_running_loop().call_later(grace_seconds(), self._cut_transfers)
+        except RuntimeError:  # no event loop (a tool, a test): nothing is in flight
+            pass
         engine = self.crawler.engine
         if engine is not None and engine.spider is not None and reason != "shutdown":
             # a shutdown closes every crawler through Scrapy's own graceful stop

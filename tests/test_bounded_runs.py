@@ -9,8 +9,8 @@ fresh crawl. Sharing the 60 s between the runs keeps the module to a few minutes
 """
 from __future__ import annotations
 
+import calendar
 import hashlib
-import json
 import os
 import signal
 import socket
@@ -30,6 +30,7 @@ from archive.lock import is_held, lock_path
 from archive.records import iter_records, read_file, record_files
 from crawler.distributed_local import LocalRedis
 from crawler.sites import site_spiders
+from replica.families.chaos import MODES
 from replica.server import ReplicaServer
 from tests.crawl_helpers import REPO, to_real
 from tests.fixtures.reliability.outcomes import Case, case  # noqa: F401 - fixture
@@ -39,8 +40,9 @@ pytestmark = pytest.mark.slow
 SIGTERM_AT = 60.0      # seconds into the run (issue 19)
 EXIT_BOUND = 15.0      # the process is gone this long after the signal (issue 19)
 KILLED_BOUND = 120.0   # a crawl whose replica died ends within this (issue 19)
-ENDS_BY_ITSELF = 600.0  # the stated bound of a default crawl of the five seed sites (docs/reliability.md)
+ENDS_BY_ITSELF = 400.0  # bound for the next run, stated in docs/reliability.md (measured: about 2 min)
 TEST_BUDGET = 30       # XXGK_SITE_BUDGET of the budget run
+PAUSE_BUDGET, PAUSED_SITE = 45, "jinjiang"  # a blocked site whose first pause (60 s) outlasts its budget
 LOST_REPORT = ("redirect_loop", "offsite_redirect", "listed_404", "home_instead")
 
 
@@ -122,12 +124,44 @@ def build(home: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=900)
 
 
+class Blocker:
+    """A portal that has blocked us: every page but robots.txt is a 403 saying 访问过于频繁."""
+
+    def __enter__(self) -> "Blocker":
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                body = "<html><body>访问过于频繁，请稍后再试</body></html>".encode()
+                self.send_response(404 if self.path.endswith("robots.txt") else 403)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 # -- the shared runs ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("bounded")
     out: dict[str, Any] = {"tmp": tmp}
-    with ReplicaServer(chaos=True) as srv, LocalRedis(tmp / "redis") as redis_url:
+    # the budget run gets a replica of its own without ip_block, whose pauses would end its sites as
+    # host_down before the budget does (that case is the `pause` run: one site, the shared replica)
+    no_block = set(MODES) - {"ip_block"}
+    with ReplicaServer(chaos=True) as srv, ReplicaServer(chaos=no_block) as quiet, \
+            LocalRedis(tmp / "redis") as redis_url, Blocker() as blocker:
         out["manifest"] = srv.manifest
         urls = dict(srv.base_urls)
         # the distributed crawl is seeded first (a separate short command), so the worker starts with the rest
@@ -142,21 +176,25 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                              "nightly"),
             "worker": start(["crawl", "--distributed", "--worker", "w1"], tmp / "worker", "worker",
                             REDIS_URL=redis_url),
-            "budget": start(["crawl", *sites(), *base_args(urls)], tmp / "budget", "budget",
+            "budget": start(["crawl", *sites(), *base_args(dict(quiet.base_urls))], tmp / "budget", "budget",
                             XXGK_SITE_BUDGET=str(TEST_BUDGET)),
+            "pause": start(["crawl", PAUSED_SITE, "--base-url", f"{PAUSED_SITE}={blocker.url}"],
+                           tmp / "pause", "pause", XXGK_SITE_BUDGET=str(PAUSE_BUDGET)),
         }
         started = time.monotonic()
-        out["budget_code"] = None
+        ended: dict[str, float] = {}
         while time.monotonic() - started < SIGTERM_AT:
             time.sleep(0.5)
-            if out["budget_code"] is None and procs["budget"].poll() is not None:
-                out["budget_code"], out["budget_seconds"] = procs["budget"].returncode, time.monotonic() - started
+            for name in ("budget", "pause"):
+                if name not in ended and procs[name].poll() is not None:
+                    ended[name] = time.monotonic() - started
         for name in ("crawl", "nightly", "worker"):
+            alive = procs[name].poll() is None
             out[name] = dict(zip(("code", "seconds"), terminate_and_time(procs[name])))
-            out[name]["alive_until_signal"] = out[name]["code"] is not None
-        if out["budget_code"] is None:
-            out["budget_code"] = procs["budget"].wait(120)
-            out["budget_seconds"] = time.monotonic() - started
+            out[name]["alive_until_signal"] = alive
+        for name in ("budget", "pause"):
+            code = procs[name].wait(120)
+            out[name] = {"code": code, "seconds": ended.get(name, time.monotonic() - started)}
         server = redis.Redis.from_url(redis_url)
         crawl_id = server.get("xxgk:current").decode()
         out["leases"] = {s: server.hlen(f"xxgk:{crawl_id}:site:{s}:leases") for s in sites()}
@@ -164,7 +202,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         out["interrupted_state"] = {
             "bad_captures": bad_captures(tmp / "crawl"), "torn": torn_lines(tmp / "crawl"),
             "reports": {r["url"] for r in iter_records(Home(tmp / "crawl"), types={"report"})}}
-        # the next run of the interrupted archive, with the defaults, to its end
+        # the next run of the interrupted archive, with the defaults, to its end. The portals are
+        # well again: under every chaos mode at once a first crawl of these sites takes about
+        # XXGK_BLOCK_PAUSE-doubling pauses plus 4 tries of every URL (docs/reliability.md gives the figure)
+        srv.set_chaos(set())
         t0 = time.monotonic()
         again = start(["crawl", *sites(), *base_args(urls)], tmp / "crawl", "crawl-again")
         try:
@@ -204,7 +245,7 @@ def test_sigterm_ends_a_crawl_promptly_and_the_next_run_completes_it(runs: dict[
         lost = {u for m in LOST_REPORT if m in man["chaos"] for u in man["chaos"][m]["urls"]}
         for rep in man["reports"]:
             if rep["in_column"] and rep["url"] not in lost:
-                if not {to_real(u, man["base_url"], _origin(man)) for u in [rep["url"], *rep.get("alt_urls", [])]} \
+                if not {to_real(u, man["base_url"], _origin(site)) for u in [rep["url"], *rep.get("alt_urls", [])]} \
                         & reports:
                     missing.append(rep["url"])
     assert not missing, missing[:10]
@@ -218,12 +259,9 @@ def test_sigterm_ends_a_crawl_promptly_and_the_next_run_completes_it(runs: dict[
              f"report ({len(reports)} report URLs); archive.db integrity_check ok")
 
 
-def _origin(manifest_site: dict[str, Any]) -> str:
-    from urllib.parse import urlsplit
-
-    entry = manifest_site.get("real_entry_url") or manifest_site.get("real_home_url") or ""
-    parts = urlsplit(entry)
-    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+def _origin(site: str) -> str:
+    entry = site_spiders()[site].entry_urls[0]
+    return "/".join(entry.split("/", 3)[:3])
 
 
 def test_sigterm_ends_a_nightly_and_releases_its_lock(runs: dict[str, Any], case: Case) -> None:
@@ -248,7 +286,7 @@ def test_sigterm_ends_a_distributed_worker_and_gives_its_leases_back(runs: dict[
     home, worker = runs["tmp"] / "worker", runs["worker"]
     assert worker["alive_until_signal"] and worker["code"] == 128 + signal.SIGTERM, worker
     assert worker["seconds"] <= EXIT_BOUND, worker
-    ends = {s: [r for r in rs if "-final" not in r.get("worker", "")] for s, rs in run_ends(home).items()}
+    ends = {s: [r for r in rs if r["stats"].get("finish_reason") != "drained"] for s, rs in run_ends(home).items()}
     assert ends and all(r["status"] == "interrupted" for rs in ends.values() for r in rs), ends
     assert sum(runs["leases"].values()) == 0, runs["leases"]
     assert sum(runs["queued"].values()) > 0  # the rest of the crawl waits for the next worker
@@ -258,26 +296,38 @@ def test_sigterm_ends_a_distributed_worker_and_gives_its_leases_back(runs: dict[
 
 
 def test_a_site_budget_ends_its_run_degraded(runs: dict[str, Any], case: Case) -> None:
-    case.describe("every run ends", f"XXGK_SITE_BUDGET={TEST_BUDGET} s on the five seed sites (chaos replica)",
+    case.describe("every run ends", f"XXGK_SITE_BUDGET={TEST_BUDGET} s on the five seed sites (every chaos mode "
+                  "but ip_block)",
                   "at the budget the site's waits are cut and its remaining requests dropped with one "
-                  "`budget_exhausted` row (run_end `degraded`); a host pause longer than the budget left ends the "
-                  "site at once as `host_down` (`failed`)")
-    home = runs["tmp"] / "budget"
-    assert runs["budget_seconds"] <= TEST_BUDGET + 30, runs["budget_seconds"]
+                  "`budget_exhausted` row naming how many (run_end `degraded`); the crawl ends by itself")
+    home, run = runs["tmp"] / "budget", runs["budget"]
+    assert run["code"] == 0 and run["seconds"] <= TEST_BUDGET + 45, run  # + start-up on a loaded machine
     ends = run_ends(home)
     assert sorted(ends) == sites()
-    kinds = {}
+    dropped = {}
     for site in sites():
         rows = [r for r in records(home, site) if r["type"] == "error" and r["kind"] in ("budget_exhausted",
                                                                                          "host_down")]
-        assert len(rows) == 1, (site, rows)
-        kinds[site] = rows[0]["kind"]
+        assert [r["kind"] for r in rows] == ["budget_exhausted"], (site, rows)
         assert "remaining request(s) of the site dropped" in rows[0]["message"]
-        expected = {"budget_exhausted": "degraded", "host_down": "failed"}[rows[0]["kind"]]
-        assert ends[site][0]["status"] == expected, ends[site]
-    assert "budget_exhausted" in kinds.values()
-    case.saw(f"crawl ended by itself in {runs['budget_seconds']:.0f} s; " + ", ".join(
-        f"{s}: {k}" for s, k in sorted(kinds.items())))
+        assert ends[site][0]["status"] == "degraded", ends[site]
+        dropped[site] = ends[site][0]["stats"]["dropped_requests"]
+    assert bad_captures(home) == [] and torn_lines(home) == 0
+    case.saw(f"crawl ended by itself {run['seconds']:.0f} s after it started; 5/5 sites one `budget_exhausted` "
+             f"row, run_end degraded; requests dropped: {dropped}")
+
+
+def test_a_host_pause_longer_than_the_budget_left_ends_the_site(runs: dict[str, Any], case: Case) -> None:
+    case.describe("every run ends", f"a portal answering 403 访问过于频繁 (temporary IP block) with less than the "
+                  f"first pause (XXGK_BLOCK_PAUSE, 60 s) left of the site's budget (XXGK_SITE_BUDGET={PAUSE_BUDGET} s)",
+                  "the site is not paused past its budget: it ends at once with one `host_down` row (run_end "
+                  "`failed`)")
+    home, run = runs["tmp"] / "pause", runs["pause"]
+    assert run["code"] == 1 and run["seconds"] <= PAUSE_BUDGET, run  # ended at the block, not at the budget
+    rows = [r for r in records(home, PAUSED_SITE) if r["type"] == "error" and r["kind"] == "host_down"]
+    assert len(rows) == 1 and "longer than the" in rows[0]["message"], rows
+    assert run_ends(home)[PAUSED_SITE][0]["status"] == "failed"
+    case.saw(f"{rows[0]['message'][:160]}; crawl ended {run['seconds']:.0f} s after it started")
 
 
 # -- a replica that dies -----------------------------------------------------------------------------
@@ -316,7 +366,7 @@ class DeadHost:
 @pytest.fixture(scope="module")
 def killed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("killed")
-    srv = ReplicaServer(chaos=True).start()
+    srv = ReplicaServer(chaos=set(MODES) - {"ip_block"}).start()  # a paused host cannot be seen failing
     urls = dict(srv.base_urls)
     proc = start(["crawl", *sites(), *base_args(urls)], tmp / "home", "crawl")
     time.sleep(20)
@@ -352,7 +402,7 @@ def test_a_dead_replica_ends_the_crawl_with_host_down(killed: dict[str, Any], ca
         assert len(rows) == 1, (site, rows)
         assert "connection failures in a row" in rows[0]["message"] and "dropped" in rows[0]["message"]
         assert ends[site][0]["status"] == "failed"
-        down_at = time.mktime(time.strptime(rows[0]["at"], "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+        down_at = calendar.timegm(time.strptime(rows[0]["at"], "%Y-%m-%dT%H:%M:%SZ"))
         late[site] = [t for t in killed["seen"][site] if t > down_at + 1.0]  # `at` has second resolution
     assert not any(late.values()), late
     assert bad_captures(home) == []
