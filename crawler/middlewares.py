@@ -323,10 +323,13 @@ class BackoffRetryMiddleware(RetryMiddleware):
                         f"it {host.solves} time(s); request dropped")
             raise IgnoreRequest(f"challenge: {response.url}")
         async with host.lock:
+            self.stop.check(request)  # a stop while this request waited for another's pass
             if host.solved_at < request.meta.get("xxgk_sent_at", 0.0):  # no cookies newer than this request's
-                try:
-                    host.cookies = await pass_challenge(request.url, self.guard.launch_options,
-                                                        self.guard.user_agent, self.guard.challenge_timeout)
+                try:  # a stopping site cuts the browser short like a download (crawler/sitestop.py)
+                    host.cookies = await self.stop.cuttable(pass_challenge(
+                        request.url, self.guard.launch_options, self.guard.user_agent, self.guard.challenge_timeout))
+                except Interrupted:
+                    raise
                 except Exception as exc:  # noqa: BLE001 - any browser failure ends in one error row
                     host.solves = self.guard.max_solves
                     self._error(response.url, "challenge", f"{label} (HTTP {response.status}) not passed in "

@@ -44,6 +44,8 @@ def _clock(monotonic_at: float) -> str:
 
 
 def _span(seconds: float) -> str:
+    if seconds == float("inf"):
+        return "none"
     seconds = int(max(0, seconds))
     if seconds >= 3600:
         return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"

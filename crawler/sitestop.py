@@ -95,6 +95,11 @@ class SiteStop:
 
     async def cuttable(self, download: Any) -> Any:
         """Await a download that a stop cuts after the grace period (then `Interrupted`)."""
+        if self._cutting:  # the grace period is over: nothing new starts
+            close = getattr(download, "close", None)
+            if close is not None:
+                close()  # a coroutine never awaited
+            raise Interrupted(f"site run ending ({self.reason})")
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # driven by Twisted alone: nothing to cut with

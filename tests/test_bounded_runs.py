@@ -29,6 +29,7 @@ from archive.home import Home
 from archive.lock import is_held, lock_path
 from archive.records import iter_records, read_file, record_files
 from crawler.distributed_local import LocalRedis
+from crawler.shutdown import descendants
 from crawler.sites import site_spiders
 from replica.families.chaos import MODES
 from replica.server import ReplicaServer
@@ -66,9 +67,10 @@ def start(cmd: list[str], home: Path, name: str, **extra: str) -> subprocess.Pop
                             stdout=out, stderr=subprocess.STDOUT)
 
 
-def terminate_and_time(proc: subprocess.Popen[bytes], limit: float = 90.0) -> tuple[int | None, float]:
-    """SIGTERM once; (exit code, seconds until the process was gone). Never a second signal
-    unless the limit passes (then the test fails on the time anyway)."""
+def terminate_and_time(proc: subprocess.Popen[bytes], limit: float = 90.0) -> tuple[int | None, float, list[str]]:
+    """SIGTERM once; (exit code, seconds until the process was gone, its child processes still
+    running 10 s later). Never a second signal unless the limit passes (the test then fails)."""
+    children = descendants(proc.pid)
     sent = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     try:
@@ -77,7 +79,26 @@ def terminate_and_time(proc: subprocess.Popen[bytes], limit: float = 90.0) -> tu
         proc.kill()
         proc.wait()
         code = None
-    return code, time.monotonic() - sent
+    took = time.monotonic() - sent
+    deadline = time.monotonic() + 10
+    while (alive := [c for c in children if _running(c)]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return code, took, [_cmdline(c) for c in alive]
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"  # a zombie has ended
+    except OSError:
+        return False
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:200]
+    except OSError:
+        return str(pid)
 
 
 def run_ends(home: Path, run_filter: str = "") -> dict[str, list[dict[str, Any]]]:
@@ -195,7 +216,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                     ended[name] = time.monotonic() - started
         for name in ("crawl", "nightly", "worker"):
             alive = procs[name].poll() is None
-            out[name] = dict(zip(("code", "seconds"), terminate_and_time(procs[name])))
+            out[name] = dict(zip(("code", "seconds", "children_left"), terminate_and_time(procs[name])))
             out[name]["alive_until_signal"] = alive
         for name in ("budget", "pause"):
             code = procs[name].wait(120)
@@ -232,6 +253,7 @@ def test_sigterm_ends_a_crawl_promptly_and_the_next_run_completes_it(runs: dict[
     home, crawl = runs["tmp"] / "crawl", runs["crawl"]
     assert crawl["alive_until_signal"] and crawl["code"] == 128 + signal.SIGTERM, crawl
     assert crawl["seconds"] <= EXIT_BOUND, crawl
+    assert crawl["children_left"] == [], crawl  # the store helper, Playwright and Chromium ended too
     first_batch = min(batch(r) for ends in run_ends(home).values() for r in ends)
     ends = {s: [r for r in rs if batch(r) == first_batch] for s, rs in run_ends(home).items()}
     assert sorted(ends) == sites()
@@ -276,6 +298,7 @@ def test_sigterm_ends_a_nightly_and_releases_its_lock(runs: dict[str, Any], case
     home, nightly = runs["tmp"] / "nightly", runs["nightly"]
     assert nightly["alive_until_signal"] and nightly["code"] == 128 + signal.SIGTERM, nightly
     assert nightly["seconds"] <= EXIT_BOUND, nightly
+    assert nightly["children_left"] == [], nightly  # the store helper, Playwright and Chromium ended too
     ends = run_ends(home)
     assert sorted(ends) == sites() and all(r[0]["status"] == "interrupted" for r in ends.values()), ends
     assert not is_held(lock_path(home)) and lock_path(home).read_text() == ""
@@ -291,6 +314,7 @@ def test_sigterm_ends_a_distributed_worker_and_gives_its_leases_back(runs: dict[
     home, worker = runs["tmp"] / "worker", runs["worker"]
     assert worker["alive_until_signal"] and worker["code"] == 128 + signal.SIGTERM, worker
     assert worker["seconds"] <= EXIT_BOUND, worker
+    assert worker["children_left"] == [], worker  # the store helper, Playwright and Chromium ended too
     ends = {s: [r for r in rs if r["stats"].get("finish_reason") != "drained"] for s, rs in run_ends(home).items()}
     assert ends and all(r["status"] == "interrupted" for rs in ends.values() for r in rs), ends
     assert sum(runs["leases"].values()) == 0, runs["leases"]
@@ -382,7 +406,7 @@ def killed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     try:
         code: int | None = proc.wait(KILLED_BOUND + 60)
     except subprocess.TimeoutExpired:
-        code, _ = terminate_and_time(proc)
+        code, _, _ = terminate_and_time(proc)
     seconds = time.monotonic() - killed_at
     for d in dead.values():
         d.close()

@@ -99,3 +99,69 @@ def test_a_stop_cuts_every_wait_short_and_drops_later_requests() -> None:
                                            ("host_down", "failed"), ("finished", None)])
 def test_the_run_end_status_follows_the_stop(reason: str, status: str | None) -> None:
     assert finish(fake_crawler().spider, reason, {}) == status
+
+
+def fake_progress_crawler(pending: int) -> Any:
+    from collections import Counter
+
+    class Session(FakeSession):
+        stats = Counter(records_report=7, errors=2)
+        state = None
+
+    class Scheduler:
+        def __len__(self) -> int:
+            return pending
+
+    spider = SimpleNamespace(site_id="demo", session=Session())
+    closed: list[str] = []
+    engine = SimpleNamespace(_slot=SimpleNamespace(scheduler=Scheduler()), downloader=SimpleNamespace(active=set()),
+                             spider=spider, close_spider=lambda spider, reason: closed.append(reason))
+    return SimpleNamespace(spider=spider, engine=engine, signals=SimpleNamespace(connect=lambda *a, **k: None),
+                           settings=SimpleNamespace(getfloat=lambda name, default=None: 1.0), closed=closed)
+
+
+def test_progress_line_says_what_the_site_is_doing(caplog: pytest.LogCaptureFixture) -> None:
+    from crawler.progress import SiteProgress
+
+    progress = SiteProgress(fake_progress_crawler(pending=12))
+    progress.every, progress.stall_after = 0, 180
+    for _ in range(6):
+        progress.answered()
+    progress.pause("http://www.demo.gov.cn/x", 60, "ip_block: HTTP 403, pause 60s")
+    line = progress.line()
+    assert "demo" in line and "pages 6" in line and "reports 7" in line and "errors 2" in line
+    assert "pending 12" in line and "ETA " in line
+    assert "paused until " in line and "(ip_block: HTTP 403, pause 60s)" in line
+    # no answer for longer than XXGK_STALL_SECONDS while requests are pending: logged once
+    progress.last_answer -= 200
+    progress.tick()
+    progress.tick()
+    stalls = [r for r in caplog.records if "stalled" in r.getMessage()]
+    assert len(stalls) == 1 and "12 request(s) are pending" in stalls[0].getMessage()
+    progress.budget, progress.started = 10.0, time.monotonic() - 11  # budget used up: the site stops
+    progress.tick()
+    assert SiteStop.of(progress.crawler).reason == "budget_exhausted" and progress.crawler.closed == ["budget_exhausted"]
+    (row,) = progress.crawler.spider.session.rows
+    assert row[2] == "budget_exhausted" and "12 remaining request(s) of the site dropped" in row[3]
+
+
+def test_downloads_in_flight_are_cut_after_the_grace_period(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XXGK_SHUTDOWN_GRACE", "0.3")
+    crawler = fake_crawler()
+    stop = SiteStop.of(crawler)
+
+    async def scenario() -> tuple[Any, Any, float, float]:
+        quick = asyncio.ensure_future(stop.cuttable(asyncio.sleep(0.1, result="answer")))
+        slow = asyncio.ensure_future(stop.cuttable(asyncio.sleep(60)))
+        await asyncio.sleep(0.05)
+        started = time.monotonic()
+        stop.stop("shutdown")
+        done = await asyncio.gather(quick, slow, return_exceptions=True)
+        took = time.monotonic() - started
+        with pytest.raises(Interrupted):  # nothing new starts once the grace period is over
+            await stop.cuttable(asyncio.sleep(0))
+        return done[0], done[1], took, stop.dropped
+
+    quick, slow, took, dropped = asyncio.run(scenario())
+    assert quick == "answer"  # a download that ends within the grace period is kept
+    assert isinstance(slow, Interrupted) and 0.25 <= took < 2 and dropped == 1
