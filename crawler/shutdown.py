@@ -10,7 +10,7 @@ a hanging download holds its slot up to DOWNLOAD_TIMEOUT. So on the first signal
    `interrupted` and closes its record file (flush + fsync);
 2. downloads still in flight get `XXGK_SHUTDOWN_GRACE` seconds (default 5) to finish, then
    they are cut (crawler/browser.py runs each download as a task the site can cancel);
-3. 3 s later whatever is still open is ended by hand: `run_end` (`interrupted`) for each site
+3. 2 s later whatever is still open is ended by hand: `run_end` (`interrupted`) for each site
    not yet closed, record files closed, distributed leases given back, the store helper
    finishes what it was given, Chromium and other child processes are terminated, and
    the process exits with 128 + the signal number.
@@ -106,7 +106,8 @@ class Shutdown:
 
 
 SHUTDOWN = Shutdown()
-HARD_STOP_AFTER_CUT = 3.0
+HARD_STOP_AFTER_CUT = 2.0
+HELPER_WAIT = 2.0  # the store helper finishes its batch on its own after that (it reads end-of-file)
 
 
 def stop_helpers() -> None:
@@ -122,10 +123,14 @@ def stop_helpers() -> None:
                 os.kill(pid, signal.SIGTERM)
             except (ProcessLookupError, PermissionError):
                 pass
+    if connection is None or connection.closed:
+        return
+    connection.closed = True
     try:
-        STORE_WRITER.close()
-    except Exception:  # noqa: BLE001
-        logger.exception("store helper did not stop cleanly")
+        connection.sock.close()  # end-of-file: the helper finishes what it was given and exits
+        connection.process.wait(HELPER_WAIT)
+    except Exception:  # noqa: BLE001 - it exits by itself; never killed mid-write
+        logger.warning("store helper still finishing its last bodies; it exits by itself")
 
 
 def descendants(root: int) -> list[int]:

@@ -161,7 +161,12 @@ class SiteStop:
         engine = self.crawler.engine
         if engine is not None and engine.spider is not None and reason != "shutdown":
             # a shutdown closes every crawler through Scrapy's own graceful stop
-            engine.close_spider(engine.spider, reason=reason)
+            if hasattr(engine, "close_spider_async"):
+                from scrapy.utils.defer import deferred_from_coro
+
+                deferred_from_coro(engine.close_spider_async(reason=reason))
+            else:
+                engine.close_spider(engine.spider, reason=reason)
         return True
 
     def _drop_downloader_queues(self) -> int:
