@@ -10,7 +10,7 @@ budget (crawler/budget.py) and whether progress stalled; every `XXGK_PROGRESS_SE
 `pending` counts requests in the scheduler, the downloader and our waits; the ETA is
 pending ÷ the answers per second of the last minutes. A site with requests pending and no
 answer for `XXGK_STALL_SECONDS` (default 180) is logged as stalled (with its pauses), once per
-stall. With `XXGK_PROGRESS_SECONDS` > 0 and a terminal on stderr, Scrapy's INFO stream leaves
+stall, with what holds it (a host pause, AutoThrottle's pace). With `XXGK_PROGRESS_SECONDS` > 0 and a terminal on stderr, Scrapy's INFO stream leaves
 the console (it still goes to each site's `runs/<run_id>.log`).
 """
 from __future__ import annotations
@@ -30,6 +30,7 @@ from crawler import budget
 from crawler.sitestop import SiteStop
 
 logger = logging.getLogger(__name__)
+SLOW_PACE = 5.0  # seconds between requests from which the console says the pace
 
 
 def _env_float(name: str, default: float) -> float:
@@ -141,7 +142,7 @@ class SiteProgress:
         if pending and not self.stalled and now - self.last_answer >= self.stall_after:
             self.stalled = True
             logger.warning("%s: stalled: no answer for %s while %d request(s) are pending%s", self.site,
-                           _span(now - self.last_answer), pending, self._pause_text(now) or "",
+                           _span(now - self.last_answer), pending, self._pause_text(now),
                            extra={"spider": self.crawler.spider})
         if self.every > 0 and now - self.last_print >= self.every:
             self.print_line()
@@ -156,7 +157,17 @@ class SiteProgress:
 
     def _pause_text(self, now: float) -> str:
         active = [(h, end, why) for h, (end, why) in self.pauses.items() if end > now]
-        return "".join(f"  paused until {_clock(end)} ({why[:80]})" for h, end, why in active)
+        text = "".join(f"  paused until {_clock(end)} ({why[:80]})" for h, end, why in active)
+        delay = self.slot_delay()
+        if delay >= SLOW_PACE:  # AutoThrottle slowed the host down (slow or failing answers)
+            text += f"  pace: 1 request per {delay:.0f}s (AutoThrottle)"
+        return text
+
+    def slot_delay(self) -> float:
+        """The longest download delay of this site's hosts now (DOWNLOAD_DELAY raised by AutoThrottle)."""
+        downloader = getattr(self.crawler.engine, "downloader", None)
+        slots = getattr(downloader, "slots", None) or {}
+        return max((getattr(slot, "delay", 0.0) for slot in slots.values()), default=0.0)
 
     def line(self, state: str = "") -> str:
         now = time.monotonic()
