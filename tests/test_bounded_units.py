@@ -43,15 +43,30 @@ def test_a_night_keeps_a_reserve_for_its_build(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_a_host_is_down_after_n_connection_failures_in_a_row() -> None:
-    hf = HostFailures(after=4)
+    hf = HostFailures(after=4, silence=60)
     url = "http://www.example.gov.cn/a.html"
-    assert not any(hf.failed(url, "refused") for _ in range(3))
+    assert not any(hf.failed(url, "timeout") for _ in range(3))
     hf.answered("http://www.example.gov.cn/b.html")  # any answer of the host resets the streak
     assert [hf.failed(url, k) for k in ("refused", "timeout", "http_503", "dns", "connection_reset")] == \
         [False, False, False, False, True]  # an HTTP status is an answer, not a connection failure
-    assert not hf.failed(url, "refused")  # said once per streak
+    assert not hf.failed(url, "refused")  # said once per run
     assert "host www.example.gov.cn down: 5 connection failures in a row" in hf.describe(url)
     assert not hf.failed("http://other.gov.cn/", "refused")  # per host
+
+
+def test_a_slowly_paced_host_is_down_after_two_refusals_and_a_silent_minute() -> None:
+    hf = HostFailures(after=10, silence=60)
+    url = "http://slow.example.gov.cn/a.html"
+    hf.answered(url)
+    hf.quiet_since["slow.example.gov.cn"] -= 30  # its last answer, 30 s ago
+    assert not hf.failed(url, "refused")
+    assert not hf.failed(url, "timeout")
+    hf.quiet_since["slow.example.gov.cn"] -= 40  # AutoThrottle's pace: the next try 40 s later
+    assert hf.failed(url, "connection_reset")  # two refusals/resets and no answer for 70 s
+    other = "http://hanging.example.gov.cn/"
+    hf.failed(other, "timeout")
+    hf.quiet_since["hanging.example.gov.cn"] -= 300
+    assert not any(hf.failed(other, "timeout") for _ in range(5))  # timeouts alone need the full count
 
 
 class FakeSession:
