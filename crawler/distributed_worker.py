@@ -38,6 +38,7 @@ from archive.home import Home
 from archive.records import RecordWriter
 from crawler.distributed_queue import Keys, Scripts, site_status
 from crawler.session import ArchiveSession
+from crawler.sitestop import Interrupted, SiteStop
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ class DistributedSpiderMixin:
     def on_error(self, failure: Failure) -> None:
         super().on_error(failure)  # type: ignore[misc]
         leases = getattr(self, "xxgk_leases", None)
+        if failure.check(Interrupted) and SiteStop.of(self.crawler).reason == "shutdown":  # type: ignore[attr-defined]
+            return  # not done: its lease goes back to the queue as the worker stops (crawler/shutdown.py)
         if leases is not None:
             leases.done(getattr(failure, "request", None))
 
