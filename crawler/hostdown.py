@@ -12,7 +12,8 @@ run, and its site stops (crawler/sitestop.py, reason `host_down`, run_end `faile
   A host that AutoThrottle has slowed to one request every 40-60 s (it answered slowly before
   it died) would need ten minutes for ten failures; this sees it within two paces.
 
-The odd timeout or reset of a live portal never adds up: one answer clears the count.
+The odd timeout or reset of a live portal never adds up: one answer clears the count, and a
+timeout after the response headers came (a body trickling in too slowly) is an answer.
 """
 from __future__ import annotations
 

@@ -241,6 +241,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.stop.check(request)
         await self.guard.wait_turn(request.url, sleep=lambda s: self.stop.sleep(s, request))
         request.meta["xxgk_sent_at"] = time.monotonic()
+        request.meta.pop("download_latency", None)  # set again when this attempt's headers arrive
         return None
 
     async def process_response(self, request: Request, response: Response):  # type: ignore[override]
@@ -280,7 +281,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if isinstance(exception, IgnoreRequest):
             return None
         kind = exception_kind(exception)
-        if self.failures.failed(request.url, kind):
+        if kind == "timeout" and "download_latency" in request.meta:
+            self.failures.answered(request.url)  # headers came, the body trickled: the host is up
+        elif self.failures.failed(request.url, kind):
             self.stop.stop("host_down", self.failures.describe(request.url), self.failures.host(request.url))
         if self.stop.stopping:
             return None  # no retry: this request's own failure is its error row
