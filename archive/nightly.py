@@ -131,8 +131,7 @@ def run_crawl(home: Home, jobs: list[dict[str, Any]], settings: dict[str, Any], 
             for group in groups:
                 proc = subprocess.Popen([sys.executable, "-m", "archive.nightly"], stdin=subprocess.PIPE,
                                         stdout=out, stderr=subprocess.STDOUT, env=env, pass_fds=(lock_fd,),
-                                        cwd=Path(__file__).resolve().parent.parent,
-                                        start_new_session=True)  # signals reach it through `forward` only
+                                        cwd=Path(__file__).resolve().parent.parent)
                 procs.append(proc)
                 assert proc.stdin is not None
                 proc.stdin.write(json.dumps({"jobs": group, "settings": settings}).encode())

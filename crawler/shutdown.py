@@ -107,6 +107,7 @@ class Shutdown:
 
 SHUTDOWN = Shutdown()
 HARD_STOP_AFTER_CUT = 2.0
+SAME_SIGNAL = 1.0  # seconds within which a second signal is the first one delivered twice
 HELPER_WAIT = 2.0  # the store helper finishes its batch on its own after that (it reads end-of-file)
 
 
@@ -158,9 +159,12 @@ def descendants(root: int) -> list[int]:
 class BoundedCrawlerProcess(CrawlerProcess):
     """CrawlerProcess whose first SIGTERM/SIGINT ends the run promptly (see the module docstring)."""
 
+    first_signal_at = 0.0
+
     def _signal_shutdown(self, signum: int, _: Any) -> None:
         from twisted.internet import reactor
 
+        self.first_signal_at = time.monotonic()
         install_shutdown_handlers(self._signal_kill)
         reactor.callFromThread(SHUTDOWN.begin, signum)
         reactor.callFromThread(self._graceful_stop_reactor)
@@ -168,6 +172,8 @@ class BoundedCrawlerProcess(CrawlerProcess):
     def _signal_kill(self, signum: int, _: Any) -> None:
         from twisted.internet import reactor
 
+        if time.monotonic() - self.first_signal_at < SAME_SIGNAL:
+            return  # Ctrl-C reaches a nightly's crawl child from the terminal and from the nightly: one signal
         install_shutdown_handlers(signal.SIG_IGN)
         if SHUTDOWN.signum is None:
             SHUTDOWN.signum = signum
