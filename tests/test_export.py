@@ -272,3 +272,47 @@ def test_export_cli_errors_are_clear(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "invalid site_id" in proc.stderr
     proc = xxgk(tmp_path, "wacz")
     assert proc.returncode == 1 and "nothing to export" in proc.stderr
+
+
+@pytest.mark.browser
+def test_releases_are_reachable_from_the_front_page_in_a_browser(built: Home) -> None:
+    """Front page → Bulk downloads → a release's files, in Chromium; a file downloads with
+    the bytes and hash the datapackage names."""
+    from playwright.sync_api import sync_playwright
+
+    from archive.serve import serve_app
+
+    release = export_dataset(built.db, built.root / "releases")
+    srv = serve_app(built)
+    artifacts = REPO / "tests" / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                               "--disable-component-update", "--no-first-run", "--disable-sync"])
+            page = browser.new_page()
+            page.goto(srv.url)
+            page.click("text=批量下载 Bulk downloads")
+            page.wait_for_load_state("load")
+            assert page.url.endswith("/-/releases")
+            page.screenshot(path=str(artifacts / "releases.png"), full_page=True)
+            body = page.inner_text("body")
+            assert release.path.name in body and "reports.csv" in body and "reports.parquet" in body
+            with page.expect_download() as info:
+                page.click(f"a[href='/-/releases/{release.path.name}/reports.csv']")
+            download = info.value
+            assert download.suggested_filename == "reports.csv"
+            got = Path(download.path()).read_bytes()
+            assert got == (release.path / "reports.csv").read_bytes()
+            assert hashlib.sha256(got).hexdigest() in body
+            browser.close()
+        for hostile in (f"{release.path.name}/archive.db", "xxgk-archive-1/reports.csv",
+                        f"{release.path.name}/..%2F..%2Farchive.db", f"..%2F{release.path.name}/reports.csv"):
+            try:
+                with urllib.request.urlopen(srv.url + "-/releases/" + hostile) as resp:
+                    raise AssertionError(f"{hostile} was served: {resp.status}")
+            except urllib.error.HTTPError as exc:  # 404 from the route, or Datasette's own answer
+                assert exc.code in (404, 500), hostile
+    finally:
+        srv.stop()
