@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -33,17 +32,19 @@ def du(path: Path) -> int:
 
 
 def timed_export(home: Path, *args: str) -> tuple[float, float]:
-    """(seconds, peak MB) of one `xxgk export ...` child."""
+    """(seconds, peak MB) of one `xxgk export ...` child (its own rusage, via wait4)."""
     env = {**os.environ, "XXGK_HOME": str(home)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "archive.cli", "export", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True)
-    seconds = time.monotonic() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"export {args} failed:\n{proc.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-m", "archive.cli", "export", *args], cwd=REPO, env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - started
+        if proc.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"export {args} failed:\n{err.read().decode(errors='replace')[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
 
 
 def bench_demo_raw_store(work: Path) -> None:
