@@ -3,7 +3,7 @@ with BOM, so Excel shows Chinese) and one Parquet file, a Frictionless `datapack
 (field types, descriptions from datasette-metadata.yml, row counts, sha256 and size of every
 file) and a README with the licence note, the build time and how to cite.
 
-Rows stream from SQLite in batches straight into both writers, so memory stays flat in the
+Rows stream from SQLite in batches of a few MB straight into both writers, so memory stays flat in the
 number of rows. The release is written to `<name>.part/` and renamed when complete; a
 release that already exists is never overwritten.
 """
@@ -25,7 +25,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-BATCH = 5000
+BATCH_ROWS = 5000
+BATCH_BYTES = 8 << 20  # a batch of long texts (reports.body_text) stays near this size
 ARROW = {"integer": pa.int64(), "number": pa.float64(), "string": pa.string()}
 REPO = Path(__file__).resolve().parents[2]
 METADATA = REPO / "datasette-metadata.yml"
@@ -153,9 +154,14 @@ def _write_table(conn: sqlite3.Connection, spec: TableSpec, work: Path) -> int:
 
 
 def _batches(conn: sqlite3.Connection, table: str, names: list[str]) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows in batches of about BATCH_BYTES (at most BATCH_ROWS): the batch size follows the
+    size of the rows just read, so memory stays flat whatever the table holds."""
     cur = conn.execute(f"select {', '.join(map(_quote, names))} from {_quote(table)}")
-    while batch := cur.fetchmany(BATCH):
+    size = 100
+    while batch := cur.fetchmany(size):
         yield batch
+        per_row = sum(len(v) if isinstance(v, (str, bytes)) else 8 for row in batch for v in row) / len(batch)
+        size = max(10, min(BATCH_ROWS, int(BATCH_BYTES / max(per_row, 1))))
 
 
 def _resources(spec: TableSpec, rows: int, work: Path) -> list[dict[str, Any]]:
