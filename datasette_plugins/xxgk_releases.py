@@ -14,7 +14,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import AsgiFileDownload, Response
 from markupsafe import escape
 
-from archive.home import Home
+from archive.store.home import Home
 
 RELEASE_RE = re.compile(r"^xxgk-archive-[0-9TZ]+$")
 TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".md": "text/markdown; charset=utf-8",

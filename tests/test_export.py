@@ -21,11 +21,11 @@ import pyarrow.parquet as pq
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.build import build
+from archive.build.builder import build
 from archive.export.dataset import export_dataset, validate_package
 from archive.export.warc import response_headers, select_captures, write_warc
-from archive.home import Home
-from archive.records import iter_records
+from archive.store.home import Home
+from archive.store.records import iter_records
 from crawl_helpers import REPO, records_by_type, run_crawl
 from fixtures.archive.factory import make_scenario
 from replica.server import ReplicaServer
@@ -280,7 +280,7 @@ def test_releases_are_reachable_from_the_front_page_in_a_browser(built: Home) ->
     the bytes and hash the datapackage names."""
     from playwright.sync_api import sync_playwright
 
-    from archive.serve import serve_app
+    from archive.serve.app import serve_app
 
     release = export_dataset(built.db, built.root / "releases")
     srv = serve_app(built)

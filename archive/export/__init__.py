@@ -5,6 +5,6 @@
 - `dataset`: a versioned bulk release (CSV + Parquet + Frictionless datapackage.json) of
   archive.db's public tables, for R, pandas, DuckDB or Excel.
 
-May import `archive.home`, `archive.records`, `archive.store` (read only) and read
+May import `archive.store` (home, records, raw store; read only) and read
 archive.db; nothing upstream (no crawler, no Scrapy) and nothing here writes the archive.
 """

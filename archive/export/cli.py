@@ -8,7 +8,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from archive.home import Home
+from archive.store.home import Home
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         if args.what == "dataset":
             return _dataset(home, args)
         if args.site:
-            from archive.home import check_site_id
+            from archive.store.home import check_site_id
             check_site_id(args.site)
         label = args.site or "all"
         if args.what == "warc":

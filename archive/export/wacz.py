@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from archive.export.warc import WarcStats, select_captures, warc_date, write_warc
-from archive.home import Home
-from archive.records import iter_records
+from archive.store.home import Home
+from archive.store.records import iter_records
 
 
 def report_pages(home: Home, captures: Iterable[dict[str, Any]]) -> list[dict[str, str]]:

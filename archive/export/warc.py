@@ -26,9 +26,9 @@ from urllib.parse import urlsplit
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive.home import Home
-from archive.records import iter_records
-from archive.store import RawStore
+from archive.store.home import Home
+from archive.store.records import iter_records
+from archive.store.raw import RawStore
 
 SOFTWARE = "xxgk-archive"
 # hop-by-hop or payload-framing headers that no longer describe the stored (decoded) payload
