@@ -114,7 +114,7 @@ HELPER_WAIT = 2.0  # the store helper finishes its batch on its own after that (
 def stop_helpers() -> None:
     """The store helper finishes what it was given and exits; other children (Playwright's
     driver and its Chromium) are terminated."""
-    from crawler.storewriter import STORE_WRITER
+    from crawler.store_parse_helper import STORE_WRITER
 
     connection = STORE_WRITER._connection  # noqa: SLF001
     helper = connection.process.pid if connection is not None else None

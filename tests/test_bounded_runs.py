@@ -25,15 +25,15 @@ from typing import Any
 import pytest
 import redis
 
-from archive.home import Home
-from archive.lock import is_held, lock_path
-from archive.records import iter_records, read_file, record_files
-from crawler.distributed_local import LocalRedis
+from archive.nightly.lock import is_held, lock_path
+from archive.store.home import Home
+from archive.store.records import iter_records, read_file, record_files
 from crawler.shutdown import descendants
 from crawler.sites import site_spiders
 from replica.families.chaos import MODES
 from replica.server import ReplicaServer
 from tests.crawl_helpers import REPO, to_real
+from tests.distributed_local import LocalRedis
 from tests.fixtures.reliability.outcomes import Case, case  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
