@@ -59,12 +59,14 @@ Every run ends by itself or on the first signal, with the defaults:
 - **on the first SIGTERM/SIGINT**: within `XXGK_SHUTDOWN_GRACE` (5 s) plus the time to write the records;
   every site's `run_end` says `interrupted`, the exit status is 128 + the signal (143 for SIGTERM).
 
-Measured by hand once (2026-12-07, load average 18 on 2 cores, not by a test: it takes too long): a
+Measured by hand once (2026-12-07, load average 10-18 on 2 cores; not a test, it takes too long): a
 first default `xxgk crawl` of the five seed sites against `xxgk replica --chaos` (every mode at once,
-one client IP for all five portals, so `ip_block` pauses them all together) finished haiyan in 17 min,
-chaoyang in 19 min and jinjiang in 23 min; fuzhou and changle were then paced by AutoThrottle at one
-request a minute (three 5xx per URL never let it lower the delay) and logged as stalled: they end at
-their budget (1 h 50 min). The test below bounds the run that follows an interrupted one instead.
+one client IP for all five portals, so `ip_block` pauses them all together) ended haiyan after 17 min,
+chaoyang 19 min, jinjiang 23 min and changle 38 min, each by itself (`degraded`). fuzhou was paced by
+AutoThrottle at one request a minute from minute 10 (three 5xx per URL never let it lower the delay;
+it was logged as stalled; the console now also shows the pace); a SIGTERM at minute 45 ended it `interrupted`
+1.9 s later. Left alone it ends at its budget (1 h 50 min). The test below bounds the run that follows
+an interrupted one instead.
 """
 
 
