@@ -174,7 +174,7 @@ def integrity(db: Path) -> str:
 
 def build(home: Path) -> None:
     """`xxgk build` of the crawl tables (text extraction and parsing are tested elsewhere; minutes here)."""
-    from archive.build import build as build_archive
+    from archive.build.builder import build as build_archive
     from tests.nightly_helpers import fast_build
 
     with pytest.MonkeyPatch.context() as mp:
