@@ -49,6 +49,8 @@ class SiteState:
     # the 年度报告 columns of the latest finished run, and when a finished run last walked the portal
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)
     last_discovery: str | None = None
+    # the 信息公开 page the latest finished run found from the home page (its entry had moved)
+    entry_found: str | None = None
 
     @classmethod
     def load(cls, home: Home, site_id: str) -> "SiteState":
@@ -65,6 +67,8 @@ class SiteState:
                     continue  # killed, timed out: its columns may be a part
                 if run_columns.get(rec["run_id"]):
                     state.columns = run_columns[rec["run_id"]]
+                if stats.get("entry_found"):
+                    state.entry_found = stats["entry_found"]
                 if stats.get("discovery", "scheduled") != "skipped":  # older runs always discovered
                     state.last_discovery = rec.get("at")
             elif kind == "capture":

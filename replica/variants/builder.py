@@ -57,7 +57,7 @@ class Builder:
         self._spell_i += 1
         if style == "index_file" and not target.endswith("/"):
             style = "abs_path"
-        return m.spell(target, page_path, style)
+        return m.spell(target, page_path, style, "index." + self.ext)
 
     def add_page(self, path: str, text: str, status: int = 200) -> None:
         self.portal.pages[path] = m.resource(text, self.charset, status)

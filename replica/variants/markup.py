@@ -26,7 +26,7 @@ def relative(from_dir: str, to_path: str) -> str:
     return r if r.startswith("../") else "./" + r
 
 
-def spell(target: str, page_path: str, style: str) -> str:
+def spell(target: str, page_path: str, style: str, index_name: str = "index.htm") -> str:
     """The href a page writes for site path `target` in one of the odd but valid spellings."""
     page_dir = page_path if page_path.endswith("/") else page_path.rsplit("/", 1)[0] + "/"
     if style == "rel_dot":
@@ -53,7 +53,7 @@ def spell(target: str, page_path: str, style: str) -> str:
     if style == "fullwidth_space":
         return "\u3000" + target + "\u3000"
     if style == "index_file" and target.endswith("/"):
-        return target + "index.htm"
+        return target + index_name
     return target
 
 
