@@ -40,7 +40,7 @@ def crawl(home: Path, manifest: dict[str, dict[str, Any]], footholds: bool = Fal
 
 
 def _norm(url: str) -> str:
-    from crawler import urlnorm
+    from archive import urlnorm
 
     return urlnorm.normalize(url)
 

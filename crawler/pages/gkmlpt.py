@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler import urlnorm
+from archive import urlnorm
 
 from crawler.pages import common
 

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from crawler import urlnorm
+from archive import urlnorm
 
 from crawler.pages import common
 

@@ -25,7 +25,8 @@ from twisted.python.failure import Failure
 
 from archive.home import check_site_id
 from archive.records import capture_id_for, report_id_for, short_hash
-from crawler import discovery, reportness, revalidate, urlnorm
+from archive import urlnorm
+from crawler import discovery, reportness, revalidate
 from crawler.middlewares import exception_kind
 from crawler.pages import common
 from crawler.session import ArchiveSession
