@@ -79,16 +79,37 @@ def sub_column_links(root: Any, page_url: str, column_url: str) -> list[common.L
     return out
 
 
+REPORT_COLUMN_RES = (
+    (re.compile(r"^(.*/)\d{6}/t\d{8}_\d+\.s?html?$"), r"\1"),                     # TRS t-date pages
+    (re.compile(r"^/art/\d{4}/\d{1,2}/\d{1,2}/art_(\d+)_\d+\.html$"), r"/col/col\1/index.html"),  # JCMS
+    (re.compile(r"^(/[^/]+)?/gkmlpt/content/\d+/\d+/m?post_\d+\.html$"), r"\1/gkmlpt/index"),  # gkmlpt
+    (re.compile(r"^(.*/)content/(?:\d+/\d+/)?m?post_\d+\.html$"), r"\1"),          # NFCMS columns
+)
+
+
+def column_of_report(url: str) -> str | None:
+    """The column a known report page sits in, from the family's URL anatomy (field guide),
+    or None: a report URL in a site config is a foothold to its column."""
+    parts = urlsplit(url)
+    for pattern, repl in REPORT_COLUMN_RES:
+        if pattern.match(parts.path):
+            return f"{parts.scheme}://{parts.netloc}" + pattern.sub(repl, parts.path)
+    return None
+
+
 def says_empty(text: str) -> bool:
     """A column page announcing it has nothing (暂无信息, 暂无数据 …)."""
     return bool(EMPTY_TEXT_RE.search(text))
 
 
 def has_empty_list(root: Any) -> bool:
-    """A list container (ul/table/div with a list-like class) without a single link."""
-    for el in root.iter("ul", "ol", "table", "div", "tbody"):
-        cls = (el.get("class") or "") + " " + (el.get("id") or "")
+    """A list element (`ul`, `ol`, `tbody`) with no items at all, in a list-like container
+    (a `div` left empty for a script to fill is not one: that list is built by JavaScript)."""
+    for el in root.iter("ul", "ol", "tbody"):
+        if len(el):
+            continue
+        holder = el.getparent()
+        cls = " ".join((n.get("class") or "") + " " + (n.get("id") or "") for n in (el, holder) if n is not None)
         if re.search(r"list|news|xxgk|lb|content", cls, re.I) and not CHROME_CLASS_RE.search(cls):
-            if not any(True for _ in el.iter("a")):
-                return True
+            return True
     return False

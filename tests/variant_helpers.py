@@ -20,13 +20,13 @@ SPIDER = {"trs": "trs", "gkmlpt": "gkmlpt", "jcms": "jcms", "jpaas": "jcms"}
 CHECKED = ("title", "index_no", "published_date", "agency", "doc_no")
 
 
-def crawl(home: Path, manifest: dict[str, dict[str, Any]], footholds: bool = False,
+def crawl(home: Path, manifest: dict[str, dict[str, Any]], footholds: bool | set[str] = False,
           timeout: float = 900, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Crawl every portal of `manifest` (site_id -> manifest) in one child process."""
     jobs = []
     for sid, man in manifest.items():
         kw = {"start_url": man["entry_url"], "site_id": sid, "home_url": man["home_url"], "run_id": f"v-{sid}"}
-        if footholds and man.get("footholds"):
+        if (footholds is True or (footholds and sid in footholds)) and man.get("footholds"):
             kw["footholds"] = json.dumps(man["footholds"])
         jobs.append({"site_id": sid, "spider": SPIDER[man["family"]], "kwargs": kw})
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:

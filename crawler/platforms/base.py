@@ -268,10 +268,13 @@ class PortalSpider(scrapy.Spider):
         for url in [*self.entry_urls, *([remembered] if remembered else [])]:
             out.append(self.request(url, self.parse_entry, "entry", depth_left=self.ENTRY_DEPTH,
                                     entry_hint=url, expected_status=(404, 410), dont_filter=True))
-        for url in self.footholds:
+        self._remembered = remembered
+        for url in dict.fromkeys(discovery.column_of_report(u) or u for u in self.footholds):
             if self.is_detail_url(url):
-                continue  # a known report page: read when a column lists it
-            out.append(self.request(url, self.parse_foothold, "list", foothold=url, expected_status=(404, 410)))
+                continue  # a report page whose column cannot be told from its URL: read when listed
+            # dont_filter: the walk may reach the same column later and must not be dropped as a duplicate
+            out.append(self.request(url, self.parse_foothold, "list", foothold=url, expected_status=(404, 410),
+                                    dont_filter=True))
         return out
 
     def parse_foothold(self, response: Response) -> Iterator[Any]:
@@ -280,8 +283,10 @@ class PortalSpider(scrapy.Spider):
             self.moved.append({"kind": "column_moved", "url": self.canonical(response.url),
                                "why": f"http_{response.status}"})
             return
-        key = self.canonical(response.url)
-        if urlnorm.identity(key) in {urlnorm.identity(c) for c in self.columns_seen}:
+        if self.is_platform_index(response):  # a platform index (gkmlpt _CONFIG): discover from it
+            yield from self.discover(response, 1)
+            return
+        if urlnorm.identity(self.canonical(response.url)) in self.columns_seen:
             return
         yield from self.open_column(response.url, "", agency=None, found_on=response.url, fetched=response)
 
@@ -306,9 +311,17 @@ class PortalSpider(scrapy.Spider):
         """Platform data that makes a page an entry without links (gkmlpt _CONFIG, JCMS lists)."""
         return False
 
+    def is_platform_index(self, response: TextResponse) -> bool:
+        """A foothold that is a platform's catalogue index (gkmlpt), not a list page."""
+        return False
+
     def walk_home(self, why: str, configured: str) -> list[Request]:
         """The configured entry moved: walk from the home page (once per run)."""
         self.moved.append({"kind": "entry_moved", "url": self.canonical(configured), "why": why})
+        remembered = getattr(self, "_remembered", None)
+        if remembered and urlnorm.identity(remembered) != urlnorm.identity(self.canonical(configured)):
+            self.entry_found = self.entry_found or remembered
+            return []  # the page an earlier run found instead is being read; it walks home if gone too
         if self._home_walked:
             return []
         self._home_walked = True
@@ -383,12 +396,12 @@ class PortalSpider(scrapy.Spider):
                     fetched: TextResponse | None = None, **meta: Any) -> Iterator[Any]:
         key = self.canonical(url)
         ident = urlnorm.identity(key)
+        via = meta.pop("via_entry", None)
+        if via and self.moved and not self.entry_found:
+            self.entry_found = via  # the 信息公开 page reached from the home page leads to columns
         if key in self.columns_seen or ident in self.columns_seen:
             return
         self.columns_seen.update((key, ident))
-        via = meta.pop("via_entry", None)
-        if via and self.moved and not self.entry_found:
-            self.entry_found = via
         yield {"_type": "column", "url": key, "name": name, "agency": agency, "found_on": self.canonical(found_on)}
         if fetched is not None:
             yield from self.parse_column(fetched)
@@ -407,16 +420,18 @@ class PortalSpider(scrapy.Spider):
         page = self.parse_list_page(response)
         root = common.parse_html(response.text)
         subs = self.sub_columns(root, response, column_url)
-        if not page.items and not page.next_requests and not subs and self.is_empty_column(response, root):
+        nothing = not page.items and not page.next_requests and not subs
+        says_empty = nothing and discovery.says_empty(common.text_content(root))
+        if nothing and not says_empty and not response.meta.get("playwright") \
+                and self.may_need_browser(response, page):
+            self.logger.info("list %s shows no items without JavaScript: rendering it in Chromium", response.url)
+            yield response.request.replace(meta={**response.meta, "playwright": True}, dont_filter=True)
+            return
+        if says_empty or (nothing and discovery.has_empty_list(root)):
             # a valid empty column (暂无信息 / an empty list): read completely, lists nothing
             self.session.stats["empty_columns"] += 1
             listing, _ = self.listing(response, column_url, [], 0)
             yield from listing
-            return
-        if not page.items and not subs and not response.meta.get("playwright") \
-                and self.may_need_browser(response, page):
-            self.logger.info("list %s shows no items without JavaScript: rendering it in Chromium", response.url)
-            yield response.request.replace(meta={**response.meta, "playwright": True}, dont_filter=True)
             return
         if not page.items and not page.next_requests and not subs:
             self.incomplete_columns.add(column_url)
@@ -431,6 +446,14 @@ class PortalSpider(scrapy.Spider):
             return
         # sub-columns below an annual-report column (years, unit types, units), whatever their names
         for link in subs:
+            if self.discovery_pages >= self.max_discovery_pages:
+                self.session.error(link.url, "fetch", "discovery_budget",
+                                   f"sub-columns not opened: page budget of {self.max_discovery_pages} "
+                                   "(XXGK_DISCOVERY_MAX_PAGES) spent")
+                self.incomplete_columns.add(column_url)
+                break
+            if urlnorm.identity(self.canonical(link.url)) not in self.columns_seen:
+                self.discovery_pages += 1
             yield from self.open_column(link.url, link.text, response.meta.get("column_agency"),
                                         found_on=response.url, via_entry=response.meta.get("via_entry"))
         yield from self.next_list_page(response, column_url, page.next_requests)
@@ -454,9 +477,7 @@ class PortalSpider(scrapy.Spider):
         base = urlsplit(urlnorm.identity(self.rebase(column_url))).path
         return bool(re.fullmatch(re.escape(base.rstrip("/")) + r"/(?:index|default)(?:_\d+)?\.s?html?", path))
 
-    def is_empty_column(self, response: TextResponse, root: Any) -> bool:
-        """暂无信息 / 暂无数据, or a list container with nothing in it."""
-        return discovery.says_empty(common.text_content(root)) or discovery.has_empty_list(root)
+
 
     def listing(self, response: Response, column_url: str, items: list[ListItem],
                 duplicates: int = 0) -> tuple[list[Any], bool]:

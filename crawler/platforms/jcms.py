@@ -22,6 +22,9 @@ class JcmsSpider(PortalSpider):
 
     JPAAS_PAGE_SIZE = 50
 
+    def entry_signature(self, response: TextResponse) -> bool:
+        return b"<datastore" in response.body or jcms.jpaas_query(response.text) is not None
+
     def parse_list_page(self, response: TextResponse) -> ListPage:
         query = None if response.meta.get("playwright") else jcms.jpaas_query(response.text)
         if query is not None:
