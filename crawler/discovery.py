@@ -97,6 +97,24 @@ def column_of_report(url: str) -> str | None:
     return None
 
 
+DOC_KEY_RES = (
+    re.compile(r"/t\d{8}_(\d+)\.s?html?$"),                  # TRS: one id sequence per site group
+    re.compile(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_(\d+)\.html$"),  # JCMS: the column differs, the id not
+    re.compile(r"/content/(?:\d+/\d+/)?m?post_(\d+)\.html$"),  # gkmlpt and NFCMS share post ids
+)
+
+
+def doc_key(url: str) -> str | None:
+    """The document id a family writes into its report URLs: the same document listed in two
+    columns keeps it under both URLs (field guide: trs-fujian.md §2, README "same doc id")."""
+    path = urlsplit(url).path
+    for i, pattern in enumerate(DOC_KEY_RES):
+        m = pattern.search(path)
+        if m:
+            return f"{('trs', 'art', 'post')[i]}:{m.group(1)}"
+    return None
+
+
 def says_empty(text: str) -> bool:
     """A column page announcing it has nothing (暂无信息, 暂无数据 …)."""
     return bool(EMPTY_TEXT_RE.search(text))

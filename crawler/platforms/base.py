@@ -132,6 +132,7 @@ class PortalSpider(scrapy.Spider):
         self.entry_found: str | None = None            # the 信息公开 page found from the home page
         self.incomplete_columns: set[str] = set()      # columns whose list was not read completely
         self.not_reports = 0                           # pages read from a column that are no reports
+        self.doc_reports: dict[str, str] = {}          # doc key -> report id given this run
         self._home_walked = False
         self.columns_seen: set[str] = set()
         self.column_items: dict[str, set[str]] = {}   # column -> report URLs its pages showed
@@ -520,6 +521,21 @@ class PortalSpider(scrapy.Spider):
                                     list_extra=item.extra, **item.request_meta))
         return out, True
 
+    def report_identity(self, index_no: str | None, canonical_url: str) -> tuple[str, str | None]:
+        """(report id, document key). With a 索引号 the id is site + 索引号; without one, a
+        report listed in two columns under two URLs with one doc id gets the id its first URL
+        got (this run or an earlier one), so it stays one report."""
+        key = discovery.doc_key(canonical_url)
+        if index_no and index_no.strip():
+            return report_id_for(self.site_id, index_no, canonical_url), key
+        if key is None:
+            return report_id_for(self.site_id, None, canonical_url), None
+        known = self.doc_reports.get(key) or (self.session.state.doc_reports.get(key)
+                                              if hasattr(self, "session") else None)
+        rid = known or report_id_for(self.site_id, None, canonical_url)
+        self.doc_reports[key] = rid
+        return rid, key
+
     def revalidate(self, canonical_url: str) -> bool:
         """Whether a report page on an unchanged list page is asked again this run."""
         known = self.session.state.complete_report(canonical_url)
@@ -595,7 +611,7 @@ class PortalSpider(scrapy.Spider):
         listed_extra = response.meta.get("list_extra") or {}
         meta = {k: v for k, v in {**{f: listed_extra.get(f) for f in REPORT_FIELDS}, **page.meta}.items() if v}
         canonical_url = self.canonical(response.url)
-        report_id = report_id_for(self.site_id, meta.get("index_no"), canonical_url)
+        report_id, key = self.report_identity(meta.get("index_no"), canonical_url)
         unchanged = bool(response.meta.get("xxgk_not_modified"))
         atts = [{"url": self.canonical(a.url), "link_text": a.text, "filename": a.text or None,
                  "js_only": bool(a.attrs.get("js_only"))} for a in page.attachments]
@@ -606,7 +622,7 @@ class PortalSpider(scrapy.Spider):
                **{f: meta.get(f) for f in REPORT_FIELDS},
                "listed_title": response.meta.get("listed_title"), "listed_date": response.meta.get("listed_date"),
                "attachments": atts, "extra": {**page.extra, **{k: v for k, v in meta.items() if k not in REPORT_FIELDS}},
-               "unchanged": unchanged}
+               "unchanged": unchanged, "doc_key": key}
         for att in page.attachments:
             prev = self.session.state.get(att.url) if unchanged else None
             if prev is not None:

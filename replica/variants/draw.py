@@ -30,7 +30,9 @@ FEATURES: dict[str, list[Any]] = {
     "list_markup": ["ul_after", "ul_before", "table", "div"],
     "pagination": ["create_page", "count_page", "next_link"],
     "page_size": [3, 4, 6, 20],
-    "meta_block": ["ul", "table", "brackets"],
+    # the 公开 block as a list, a table, bracket labels, or none at all (only 时间/信息来源 lines:
+    # 莆田秀屿, 厦门同安, 海盐 pages show no 索引号)
+    "meta_block": ["ul", "table", "brackets", "none"],
     "attachment": ["link", "js_var"],
     "charset": ["utf-8", "gbk"],
     "empty_column": ["none", "暂无信息", "暂无数据", "empty_list"],

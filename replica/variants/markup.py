@@ -117,6 +117,10 @@ def meta_block(r: VReport, style: str, pad: str = "\u3000") -> tuple[str, tuple[
     values = {"index_no": r.index_no, "agency": r.agency, "written_date": r.written.isoformat(),
               "title": r.title, "doc_no": r.doc_no, "published_date": r.published.strftime("%Y-%m-%d")}
     shown = tuple(k for k in values if k != "doc_no" or r.doc_no)
+    if style == "none":
+        return (f'<ul class="article-info"><li>发布时间：{r.published:%Y-%m-%d %H:%M}</li>'
+                f'<li>信息来源：{esc(r.agency)}</li><li>浏览次数：<span id="hits"></span></li></ul>'), \
+            ("title", "published_date")
     if style == "table":
         cells = [f"<td class=\"l\">{LABELS[k]}：</td><td>{esc(values[k])}</td>" for k in values]
         rows = "".join("<tr>" + "".join(cells[i:i + 2]) + "</tr>" for i in range(0, len(cells), 2))
