@@ -228,9 +228,17 @@ def item_date(a: Any) -> str | None:
     return None
 
 
+def link_text(a: Any) -> str:
+    """What a link says: its text, else its title, else the alt text of an image inside it
+    (home pages often link 政府信息公开 with a picture)."""
+    text = clean(text_content(a)) or clean(a.get("title"))
+    if not text:
+        text = next((clean(img.get("alt")) for img in a.iter("img") if img.get("alt")), "")
+    return text
+
+
 def links(root: lxml.html.HtmlElement, base_url: str) -> list[Link]:
-    return [Link(url, clean(text_content(a)) or clean(a.get("title")), dict(a.attrib))
-            for a, url in anchors(root.iter("a"), base_url)]
+    return [Link(url, link_text(a), dict(a.attrib)) for a, url in anchors(root.iter("a"), base_url)]
 
 
 def is_attachment_url(url: str) -> bool:

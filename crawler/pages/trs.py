@@ -56,10 +56,13 @@ def parse_list(html: str, url: str) -> TrsList:
 def page_urls(list_url: str, page: TrsList) -> list[str]:
     """index_1 … index_{N-1} next to the first page (0-based createPageHTML)."""
     linked = list(page.pager_links)
-    if not page.page_count or page.current not in (0, None):
+    first = re.search(r"/(?:[A-Za-z]+\.s?html?)?$", urlsplit(list_url).path) is not None
+    if not page.page_count or not first:
         return linked
     base = list_url.rsplit("/", 1)[0] + "/"
-    announced = [urljoin(base, f"{page.stem}_{k}.{page.ext}") for k in range(1, page.page_count)]
+    # 0-based pagers name page 2 `index_1`, 1-based ones `index_2` (trs-fujian.md §5.1): announce
+    # both ranges; the page that does not exist answers 404 and is skipped
+    announced = [urljoin(base, f"{page.stem}_{k}.{page.ext}") for k in range(1, page.page_count + 1)]
     return announced + [u for u in linked if u not in announced]
 
 

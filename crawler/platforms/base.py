@@ -411,6 +411,11 @@ class PortalSpider(scrapy.Spider):
                                via_entry=via, **meta)
 
     def parse_column(self, response: Response) -> Iterator[Any]:
+        if response.status == 404 and response.meta.get("xxgk_pending") is not None:
+            # an announced further page that does not exist (past the end, or a 1-based pager's
+            # `index_1`): the next announced page, if any
+            yield from self.next_list_page(response, response.meta.get("column_url"), [])
+            return
         if not isinstance(response, TextResponse):
             self.session.error(response.url, "fetch", "structure", "list page is not text")
             if response.meta.get("reopened"):
@@ -595,6 +600,8 @@ class PortalSpider(scrapy.Spider):
             yield FormRequest(spec["url"], formdata=spec["form"], callback=callback, errback=self.on_error,
                               headers=spec.get("headers"), meta={"kind": spec["kind"], **meta})
         else:
+            if spec["kind"] == "list":  # a GET list page announced by a pager: 404 = it does not exist
+                meta["expected_status"] = (404,)
             yield self.request(spec["url"], callback, spec["kind"], **meta)
 
     def parse_detail(self, response: Response) -> Iterator[Any]:
