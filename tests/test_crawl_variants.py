@@ -76,7 +76,14 @@ def test_moved_entries_are_recovered_and_noted_not_failed(result: dict[str, Any]
         assert s["status"] != "failed", (s["site_id"], s["errors"])
     for s in result["scores"].values():
         if s["features"]["entry"] == "ok":
-            assert not s["stats"].get("moved"), s["site_id"]
+            assert not [n for n in s["stats"].get("moved") or [] if n["kind"] == "entry_moved"], s["site_id"]
+
+
+def test_footholds_moved_columns_are_noted(result: dict[str, Any]) -> None:
+    with_footholds = [s for i, s in enumerate(result["scores"].values()) if i % 2]
+    for s in with_footholds:
+        notes = [n for n in s["stats"].get("moved") or [] if n["kind"] == "column_moved"]
+        assert notes and notes[0]["url"].endswith("/zfxxgk/ndbg_old/"), s["site_id"]
 
 
 def test_sub_columns_and_empty_columns_are_no_structure_errors(result: dict[str, Any]) -> None:
