@@ -226,7 +226,7 @@ class PortalSpider(scrapy.Spider):
 
     def canonical(self, url: str) -> str:
         """A replica URL -> the real portal URL (ids stay the same on replica and real site),
-        normalised (`crawler.urlnorm`): one page, one URL, however a link spelled it."""
+        normalised (`archive.urlnorm`): one page, one URL, however a link spelled it."""
         parts = urlsplit(urlnorm.normalize(url))
         real = self.reverse_map.get(parts.netloc)
         if not real:
@@ -482,8 +482,6 @@ class PortalSpider(scrapy.Spider):
         path = urlsplit(urlnorm.normalize(url)).path
         base = urlsplit(urlnorm.identity(self.rebase(column_url))).path
         return bool(re.fullmatch(re.escape(base.rstrip("/")) + r"/(?:index|default)(?:_\d+)?\.s?html?", path))
-
-
 
     def listing(self, response: Response, column_url: str, items: list[ListItem],
                 duplicates: int = 0) -> tuple[list[Any], bool]:
