@@ -70,13 +70,13 @@ class GenericSpider(PortalSpider):
         return GkmlptSpider.discover_extra(self, response, root, depth_left)  # type: ignore[arg-type]
 
     def looks_like_list(self, response: TextResponse) -> bool:
-        """A start page that is itself a 年度报告 column (its title says so and it lists reports)."""
-        root = common.parse_html(response.text)
-        head = " ".join(common.clean(e.text_content()) for e in root.xpath("//title|//h1|//h2")[:4])
-        if not linktext.ANNUAL_WORDS_RE.search(head):
+        """A page met on the way that lists annual reports in dated rows: a column, whatever its
+        name (a report filed under 应主动公开的其他信息, a start page that is the column itself).
+        Not the portal's front page, whose "latest news" rows come and go."""
+        if urlsplit(response.url).path.strip("/") in ("", "index.html", "index.htm", "index.shtml"):
             return False
         page = generic.parse_list(response.text, response.url)
-        return any(linktext.is_annual_report_title(t) for _, t, _ in page.items)
+        return any(d and linktext.is_annual_report_title(t) for _, t, d in page.items)
 
     # -- lists ----------------------------------------------------------------------------------
     def parse_list_page(self, response: TextResponse) -> ListPage:
