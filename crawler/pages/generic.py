@@ -42,6 +42,8 @@ INLINE_LABEL_RE = re.compile(
     r"(?P<label>(?:%s))[\s\u3000\xa0]*[:：][ \t\u3000\xa0]*(?P<value>[^\n]*?)(?=[\s\u3000\xa0]+(?:%s)[\s\u3000\xa0]*[:：]|\n|$)"
     % (_LABELS, _LABELS))
 
+NEXT_LABEL_RE = re.compile(r"[\s\u3000\xa0]+(?:%s)[\s\u3000\xa0]*[:：]" % _LABELS)
+
 
 @dataclass
 class GenericList:
@@ -97,9 +99,12 @@ def parse_list(html: str, url: str) -> GenericList:
     row_links = 0
     for key, rows in groups.items():
         # a list: at least one dated row, or rows whose titles are reports (undated lists exist)
-        if not dated[key] and not any(linktext.is_annual_report_title(t) for _, t, _ in rows):
+        if not dated[key] and not any(linktext.is_annual_report_title(t) and not linktext.is_column_text(t)
+                                      for _, t, _ in rows):
             continue
         for u, t, d in rows:
+            if not d and linktext.is_column_text(t):
+                continue  # an undated `2023年政府信息公开年报` row: a sub-column
             row_links += 1
             if u in items:
                 dups += 1
@@ -195,6 +200,10 @@ def parse_detail(html: str, url: str) -> tuple[str, dict[str, str], list[common.
         bad.extract()
     text = soup.get_text("\n")
     extra = label_metadata(text)
+    for k, v in list(meta.items()):  # `索引号：X　发布机构：Y` read as one value: cut at the next label
+        cut = NEXT_LABEL_RE.search(v or "")
+        if cut and cut.start() > 0:
+            meta[k] = v[:cut.start()].strip()
     for k, v in extra.items():
         if v and not meta.get(k):
             meta[k] = v

@@ -165,6 +165,11 @@ class GenericSpider(PortalSpider):
                 yield from super().parse_detail(response)
             return
         page = self.parse_detail_page(response)
+        if linktext.is_column_text(page.title) and self.looks_like_list(response):
+            # a "report" that is a list of reports: a year column named `2023年政府信息公开年报`
+            yield from self.open_column(response.url, page.title, response.meta.get("column_agency"),
+                                        found_on=response.url, fetched=response)
+            return
         if not (linktext.is_annual_report_title(page.title) or linktext.is_annual_report_title(listed)):
             self.session.stats["not_reports"] += 1
             self.logger.debug("%s is not an annual report (%r): not archived as one", response.url, page.title)
