@@ -45,6 +45,13 @@ class GenericSpider(PortalSpider):
         self.report_keys: dict[str, str] = {}  # 索引号 / content fingerprint -> first URL archived
         self.subcolumn_pages = 0
 
+    def request(self, url: str, callback: Any, kind: str, dont_filter: bool = False, **meta: Any) -> Any:
+        """Every URL in one spelling (browsers drop tabs and newlines inside an href; `//`, `./`)."""
+        return super().request(generic.normalise_url(url), callback, kind, dont_filter, **meta)
+
+    def canonical(self, url: str) -> str:
+        return super().canonical(generic.normalise_url(url))
+
     # -- discovery ------------------------------------------------------------------------------
     def entry_requests(self) -> list[Any]:
         urls = list(dict.fromkeys([*self.entry_urls, *([self.home_url] if self.home_url else [])]))

@@ -99,6 +99,15 @@ class NoneBuilder(Builder):
         self.query_pages: dict[tuple[str, int], str] = {}  # (column path, page number) -> html
         self.downloads: dict[str, tuple[VAttachment, str]] = {}
 
+    def href(self, target: str, page_path: str) -> str:
+        out = super().href(target, page_path)
+        return out + "l" if out.endswith("/index.htm") else out  # this family's directory index
+
+    def add_page(self, path: str, text: str, status: int = 200) -> None:
+        super().add_page(path, text, status)
+        if path.endswith("/") and path + "index.html" not in self.portal.pages:
+            super().add_page(path + "index.html", text, status)  # a directory answers its index file
+
     def entry_paths(self) -> tuple[str, str]:
         return self.rng.choice([("/zwgk/xxgk/", "/xxgk/"), ("/gongkai/", "/zfxxgk/"), ("/channel/zfxxgk/", "/zwgk/"),
                                 ("/site/gkml/", "/gkml/")])
