@@ -159,7 +159,8 @@ def page_urls(html: str, url: str, root: object | None = None) -> list[str]:
     for link in common.links(root, url):  # type: ignore[arg-type]
         if linktext.is_next_page_text(link.text) and _same_list(link.url, url):
             out.append(_norm(link.url))
-    seen, ordered = {_norm(url)}, []
+    here = _norm(url)
+    seen, ordered = {here, *(here + f"index.{e}" for e in ("html", "htm", "shtml") if here.endswith("/"))}, []
     for u in out:
         u = _norm(u)
         if u not in seen:
