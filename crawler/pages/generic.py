@@ -71,7 +71,7 @@ def _row_of(a: object) -> object | None:
     depth = 0
     while el is not None and depth < 4:
         parent = el.getparent()
-        if el.tag in ROW_TAGS and parent is not None:
+        if el.tag in ROW_TAGS and parent is not None and len(el.findall(".//a")) <= 3:
             same = sum(1 for s in parent if getattr(s, "tag", None) == el.tag)
             if same >= 2 or el.tag in ("li", "tr", "dl"):
                 if common.DATE_RE.search(el.text_content() or ""):

@@ -196,7 +196,8 @@ class GenericSpider(PortalSpider):
                 yield from super().parse_detail(response)
             return
         page = self.parse_detail_page(response)
-        if linktext.is_column_text(page.title) and self.looks_like_list(response):
+        if linktext.is_column_text(page.title) and (
+                self.looks_like_list(response) or generic.parse_list(response.text, response.url).subcolumns):
             # a "report" that is a list of reports: a year column named `2023年政府信息公开年报`
             yield from self.open_column(response.url, page.title, response.meta.get("column_agency"),
                                         found_on=response.url, fetched=response)
