@@ -232,12 +232,14 @@ def parse_detail(html: str, url: str) -> tuple[str, dict[str, str], list[common.
             meta[f] = common.iso_date(meta[f]) or meta[f]
     if meta.get("title") and (not title or not linktext.is_annual_report_title(title)):
         title = meta["title"]
+    for att in attachments:
+        att.url = _norm(att.url)
     known = {a.url for a in attachments}
     for a in soup.find_all("a", href=True):
-        href = a["href"].strip()
+        href = re.sub(r"[\t\n\r]", "", a["href"]).strip(" \u3000\xa0")
         if not href or href.startswith(("javascript:", "mailto:", "#")):
             continue
-        full = urljoin(url, href)
+        full = _norm(urljoin(url, href))
         name = common.clean(a.get("title") or a.get_text(" "))
         if full in known or re.search(r"\.s?html?$", urlsplit(full).path, re.I):
             continue
