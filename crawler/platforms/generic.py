@@ -34,13 +34,21 @@ class GenericSpider(PortalSpider):
     name = "generic"
     platform = "generic"
     detail_parser = staticmethod(generic.parse_detail)
-    discovery_depth: ClassVar[int] = 4
+    # discovery is bounded by the page budget (XXGK_GENERIC_DISCOVERY_MAX_PAGES), not by a small
+    # depth: 部门 columns three or four levels below an entry that moved are normal
+    discovery_depth: ClassVar[int] = 8
 
     # borrowed readers of known machinery met on an unknown portal
     parse_index = GkmlptSpider.parse_index
     open_category = GkmlptSpider.open_category
     parse_api = GkmlptSpider.parse_api
     parse_proxy = JcmsSpider.parse_proxy
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_discovery_pages = crawler.settings.getint("XXGK_GENERIC_DISCOVERY_MAX_PAGES", 200)
+        return spider
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
