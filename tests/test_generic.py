@@ -15,8 +15,8 @@ from tests.generic_helpers import crawl_urls, records, score
 # no-family portals covering every value of the `none` features (entry moved four ways, flat/years/
 # years+units/per-unit/deep trees, five list markups, five pagers, five metadata layouts, four
 # attachment styles, GBK, decoys, dual listings); checked against the manifest
-NONE_SEEDS = (0, 2, 3, 4, 5, 24)
-FAMILY_FOR_GENERIC = (("trs", 1), ("trs", 3))
+NONE_SEEDS = (0, 2, 3, 4, 5, 6, 7, 8, 14, 24, 38, 40, 85, 98, 172, 191)
+FAMILY_FOR_GENERIC = (("trs", 1), ("trs", 2), ("trs", 3), ("jcms", 1))
 
 
 @pytest.mark.parametrize("title,is_report", [
