@@ -128,7 +128,7 @@ def http_fetch(timeout: float = 15.0, user_agent: str | None = None) -> Fetch:
     return fetch
 
 
-def detect(url: str, fetch: Fetch | None = None, max_pages: int = 8) -> Detection:
+def detect(url: str, fetch: Fetch | None = None, max_pages: int = 15) -> Detection:
     """Fetch `url` (a home page, or any page of the portal) and up to `max_pages - 1` more."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise ValueError(f"not an http(s) URL: {url!r}")
@@ -152,6 +152,11 @@ def detect(url: str, fetch: Fetch | None = None, max_pages: int = 8) -> Detectio
         det.pages_fetched += 1
         if status >= 400:
             det.errors.append(f"{page_url}: HTTP {status}")
+            bare = re.sub(r"/index\.s?html?$", "/", page_url)
+            if bare != page_url and bare not in seen:  # a dead `…/index.htm`: its directory may answer
+                queue.insert(0, (bare, why))
+                if det.entry_url == page_url:
+                    det.entry_url = bare
             continue
         if page_url == url:
             det.home_url = _origin(final) + "/"
@@ -272,7 +277,7 @@ def _same_site(url: str, home_url: str) -> bool:
 # -- `xxgk detect URL` ---------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("urls", nargs="+", metavar="URL", help="a portal's home page (or any page of it)")
-    parser.add_argument("--max-pages", type=int, default=8, help="pages fetched per portal (default 8)")
+    parser.add_argument("--max-pages", type=int, default=15, help="pages fetched per portal (default 15)")
     parser.add_argument("--json", action="store_true", help="print JSON, one object per line")
 
 
