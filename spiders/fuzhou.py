@@ -10,3 +10,5 @@ class FuzhouSpider(TrsSpider):
     province, prefecture, county = "福建省", "福州市", ""
     home_url = "https://www.fuzhou.gov.cn/"
     entry_urls = ["https://www.fuzhou.gov.cn/zfxxgkzl/"]
+    # field guide trs-fujian.md: the seed report (its column /zgfzzt/sajj/zfxxgkzl/ndbg/ is a foothold)
+    footholds = ["https://www.fuzhou.gov.cn/zgfzzt/sajj/zfxxgkzl/ndbg/202301/t20230114_4522367.htm"]

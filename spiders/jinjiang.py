@@ -10,3 +10,6 @@ class JinjiangSpider(TrsSpider):
     province, prefecture, county = "福建省", "泉州市", "晋江市"
     home_url = "https://www.jinjiang.gov.cn/"
     entry_urls = ["https://www.jinjiang.gov.cn/xxgk/zfxxgkzl/"]
+    # field guide trs-fujian.md §3: 审计局 and 东石镇 reports (their zfxxgkml columns are footholds)
+    footholds = ["https://www.jinjiang.gov.cn/xxgk/zfxxgkzl/bmzfxxgk/sjj/zfxxgkml/202601/t20260127_3261834.htm",
+                 "https://www.jinjiang.gov.cn/xxgk/zfxxgkzl/zjdgk/12/zfxxgkml/202601/t20260119_3258021.htm"]
