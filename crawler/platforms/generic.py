@@ -25,8 +25,6 @@ from crawler.platforms.base import DetailPage, ListItem, ListPage, PortalSpider
 from crawler.platforms.gkmlpt import GkmlptSpider
 from crawler.platforms.jcms import JcmsSpider
 
-EMPTY_MARKERS = ("暂无信息", "暂无数据", "暂无内容", "没有记录", "无相关信息", "暂无记录", "没有找到")
-SUBCOLUMN_DEPTH = 3
 GUESSED_PAGE_RE = re.compile(r"(/index_\d+\.)(s?html?)$")
 
 
@@ -53,7 +51,6 @@ class GenericSpider(PortalSpider):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.report_keys: dict[str, str] = {}  # 索引号 / content fingerprint -> first URL archived
-        self.subcolumn_pages = 0
 
     def request(self, url: str, callback: Any, kind: str, dont_filter: bool = False, **meta: Any) -> Any:
         """Every URL in one spelling (browsers drop tabs and newlines inside an href; `//`, `./`)."""
@@ -114,47 +111,21 @@ class GenericSpider(PortalSpider):
         return ListPage(items, nexts, recognised, page.duplicates)
 
     def parse_column(self, response: Response) -> Iterator[Any]:
-        """A column page: its reports, its further pages, and its sub-columns whatever their names."""
-        if not isinstance(response, TextResponse):
-            yield from super().parse_column(response)
-            return
-        if response.status == 404:
+        """A column page (the base reads it: items, empty columns, sub-columns, pagers); a guessed
+        numbered page that is missing is first tried under the other extensions."""
+        if response.status == 404 and GUESSED_PAGE_RE.search(response.url):
             yield from self.other_page_spelling(response)
             return
-        column_url = response.meta.get("column_url") or self.canonical(response.url)
-        page = self.parse_list_page(response)
-        subs = self.subcolumns(response, column_url)
-        empty = any(m in response.text for m in EMPTY_MARKERS)
-        if page.items or page.next_requests or not (subs or empty):
-            yield from super().parse_column(response)
-        else:  # a column of sub-columns, or an empty column: valid, not a structure error
-            self.list_pages += 1
-            listing, _ = self.listing(response, column_url, [], 0)
-            yield from listing
-        depth = int(response.meta.get("subcolumn_depth", 0))
-        if depth >= SUBCOLUMN_DEPTH:
-            return
-        for url, text in subs:
-            if self.subcolumn_pages >= self.max_discovery_pages * 4:
-                break
-            key = self.canonical(url)
-            if key in self.columns_seen:
-                continue
-            self.subcolumn_pages += 1
-            self.columns_seen.add(key)
-            yield {"_type": "column", "url": key, "name": text, "agency": response.meta.get("column_agency"),
-                   "found_on": self.canonical(response.url)}
-            yield self.request(url, self.parse_column, "list", column_url=key,
-                               column_agency=response.meta.get("column_agency"), subcolumn_depth=depth + 1)
+        yield from super().parse_column(response)
 
-    def other_page_spelling(self, response: TextResponse) -> Iterator[Any]:
+    def other_page_spelling(self, response: Response) -> Iterator[Any]:
         """`index_1.shtml` is not there: the same page as .html/.htm (a directory column URL does not
         say which extension its numbered pages have); the pages queued after it follow the spelling found."""
         m = GUESSED_PAGE_RE.search(response.url)
         tried = set(response.meta.get("tried_exts") or ()) | {m.group(2) if m else ""}
         rest = [e for e in ("html", "htm", "shtml") if e not in tried]
         if not m or not rest:
-            self.session.error(response.url, "fetch", "http_404", "list page announced by the pager is missing")
+            yield from super().parse_column(response)  # the base: on to the next announced page
             return
         new = rest[0]
         url = response.url[: m.start(2)] + new + response.url[m.end(2):]
@@ -163,25 +134,23 @@ class GenericSpider(PortalSpider):
         keep = {k: response.meta[k] for k in ("column_url", "column_agency") if k in response.meta}
         yield self.request(url, self.parse_column, "list", xxgk_pending=pending, tried_exts=sorted(tried), **keep)
 
-    def subcolumns(self, response: TextResponse, column_url: str) -> list[tuple[str, str]]:
-        """Links of a 年度报告 column to its sub-columns: years, unit types, or units (then any name,
-        but inside the column's own path, in its list rows and not a document)."""
+    def sub_columns(self, root: Any, response: TextResponse, column_url: str) -> list[common.Link]:
+        """The base's sub-columns (by name, by path below the column), less the documents the
+        list rows show (a dated row is a document even in a directory of its own), plus year /
+        unit-type links the generic list reader saw."""
         page = generic.parse_list(response.text, response.url)
-        column_dir = urlsplit(column_url).path.rsplit("/", 1)[0] + "/"
-        out: dict[str, str] = {}
-        for url, text in page.subcolumns:
-            if self.is_allowed(url) and self.canonical(url) != column_url:
-                out.setdefault(url, text)
+        docs = {u for u, t, d in page.items
+                if d or linktext.may_be_annual_report(t) or linktext.NON_REPORT_RE.search(common.squash(t))}
         pages = set(page.pages)
-        for url, title, date in page.items:
-            path = urlsplit(url).path
-            if (url in pages or date or common.is_attachment_url(url) or linktext.may_be_annual_report(title)
-                    or not self.is_allowed(url) or self.canonical(url) == column_url):
-                continue
-            if path.startswith(column_dir) and len(common.squash(title)) <= 30 \
-                    and not linktext.NON_REPORT_RE.search(common.squash(title)):
-                out.setdefault(url, title)
-        return [(u, t) for u, t in out.items() if u not in pages]
+        out: dict[str, common.Link] = {}
+        for link in super().sub_columns(root, response, column_url):
+            url = generic.normalise_url(link.url)
+            if url not in docs and url not in pages:
+                out.setdefault(url, link)
+        for url, text in page.subcolumns:
+            if url not in docs and url not in pages and self.is_allowed(url) and self.canonical(url) != column_url:
+                out.setdefault(url, common.Link(url, text))
+        return list(out.values())
 
     # -- report pages -----------------------------------------------------------------------------
     def parse_detail_page(self, response: TextResponse) -> DetailPage:
