@@ -1,5 +1,10 @@
 """The link-text vocabulary of 政府信息公开 portals, shared by discovery, detection and the generic spider.
 
+One vocabulary: the 信息公开 entry names and slugs are `crawler.discovery`'s (the walking
+functions every platform spider uses); this module adds what detection and the generic
+spider need on top — which link is a column, a sub-column, a pager, and which document
+title is an annual report (and which is a 指南, 通知, 工作要点 …).
+
 Field guide: `../shared/portals/other-platforms.md` §3 (standard 公开目录 vocabulary) and the
 family files. A portal is walked by the *words* of its links first; slugs are only a fallback
 (`ENTRY_SLUGS`, `ANNUAL_SLUGS`), because real portals rename paths far more often than menus.
@@ -9,13 +14,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from crawler import discovery
 from crawler.pages.common import ANNUAL_TITLE_RE, COLUMN_NAME_RE, squash
 
-# -- the 信息公开 entry ------------------------------------------------------------------------
-ENTRY_TEXT_RE = re.compile(
-    r"^(?:政府)?信息公开(?:专栏|专题|平台|目录|网|栏目)?$|^政务公开(?:专栏|专题|平台)?$|"
-    r"^(?:政府信息)?公开目录$|^法定主动公开内容$|^主动公开(?:目录|内容)?$|^政府信息公开专栏$|^政务信息公开$")
-ENTRY_SLUGS = ("zfxxgk", "zfxxgkzl", "xxgk", "zwgk", "gkml", "zfxxgkml", "fdzdgknr")
+# -- the 信息公开 entry (discovery.ENTRY_TEXT_RE, plus a few names seen on 公开目录 hubs) -------------
+MORE_ENTRY_TEXT_RE = re.compile(r"主动公开(?:目录|内容)?|信息公开(?:网|栏目)|政务公开(?:专栏|专题|平台)")
+ENTRY_SLUGS = tuple(dict.fromkeys(s.strip("/").split("/")[-1] for s in discovery.ENTRY_SLUGS))
 # links that never lead to reports (forms, services, accounts)
 NOT_NAV_RE = re.compile(r"指南|制度|依申请|申请表|意见箱|留言|登录|注册|English|无障碍|长者|邮箱|投诉|咨询|"
                         r"网上办事|办事服务|办事大厅|搜索|网站地图|关于我们|联系我们|版权|隐私|RSS|微博|微信|APP|适老")
@@ -50,7 +54,7 @@ def text_of(text: str | None) -> str:
 
 def is_entry_text(text: str | None) -> bool:
     t = squash(text)
-    return bool(t) and bool(ENTRY_TEXT_RE.match(t))
+    return bool(t) and bool(discovery.ENTRY_TEXT_RE.fullmatch(t) or MORE_ENTRY_TEXT_RE.fullmatch(t))
 
 
 def is_entry_url(url: str) -> bool:
