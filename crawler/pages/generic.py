@@ -141,9 +141,11 @@ def page_urls(html: str, url: str, root: object | None = None) -> list[str]:
         current = int(m.group(2)) if m else 0
         if m:
             stem, ext = m.group(3), m.group(4)
-        if current == 0:
+        if current in (0, 1) and not re.search(r"_\d+\.s?html?$", urlsplit(url).path):
+            # 0-based pagers name page 2 `index_1`, 1-based ones `index_2`: announce both ranges
+            # (the page past the end answers 404 and costs one request)
             base = url.rsplit("/", 1)[0] + "/"
-            out += [urljoin(base, f"{stem}_{k}.{ext}") for k in range(1, min(total, 500))]
+            out += [urljoin(base, f"{stem}_{k}.{ext}") for k in range(1, min(total, 500) + 1)]
     total_m = PAGE_TOTAL_RE.search(html)
     if total_m:
         param_m = PAGE_PARAM_RE.search(html)
@@ -167,6 +169,13 @@ def page_urls(html: str, url: str, root: object | None = None) -> list[str]:
             seen.add(u)
             ordered.append(u)
     return ordered
+
+
+def ext_is_guessed(html: str, url: str) -> bool:
+    """Whether `page_urls` had to guess the extension of the numbered pages (a directory URL
+    and no `index.*` link on the page)."""
+    return (not re.search(r"\.s?html?$", urlsplit(url).path)
+            and not re.search(r"""index(?:_\d+)?\.(s?html?)["'?#]""", html))
 
 
 def _index_ext(html: str) -> str:

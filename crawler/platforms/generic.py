@@ -41,6 +41,8 @@ class GenericSpider(PortalSpider):
     open_category = GkmlptSpider.open_category
     parse_api = GkmlptSpider.parse_api
     parse_proxy = JcmsSpider.parse_proxy
+    parse_jpaas = JcmsSpider.parse_jpaas
+    JPAAS_PAGE_SIZE = JcmsSpider.JPAAS_PAGE_SIZE
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -50,7 +52,10 @@ class GenericSpider(PortalSpider):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.report_keys: dict[str, str] = {}  # 索引号 / content fingerprint -> first URL archived
+        self.report_keys: dict[str, str] = {}
+        self.guessed_pages: set[str] = set()  # numbered list pages whose extension was a guess
+        self.announced: dict[str | None, list[str]] = {}  # column -> its guessed numbered pages
+        self.numbered_ok: set[str] = set()  # columns one of whose guessed pages exists  # 索引号 / content fingerprint -> first URL archived
 
     def request(self, url: str, callback: Any, kind: str, dont_filter: bool = False, **meta: Any) -> Any:
         """Every URL in one spelling (browsers drop tabs and newlines inside an href; `//`, `./`)."""
@@ -97,7 +102,16 @@ class GenericSpider(PortalSpider):
 
     # -- lists ----------------------------------------------------------------------------------
     def parse_list_page(self, response: TextResponse) -> ListPage:
+        query = None if response.meta.get("playwright") else jcms.jpaas_query(response.text)
+        if query is not None:  # a Hanweb jpaas shell: the list is the gateway's JSON (as JcmsSpider reads it)
+            first = self.request(jcms.jpaas_url(response.url, query, 1, self.JPAAS_PAGE_SIZE), self.parse_jpaas,
+                                 "api", column_url=response.meta.get("column_url"), jpaas=query, page_no=1, seen=0,
+                                 shell_url=response.url)
+            return ListPage([], [first], recognised=True)
         page = generic.parse_list(response.text, response.url)
+        if page.pages and generic.ext_is_guessed(response.text, response.url):
+            self.guessed_pages.update(page.pages)
+            self.announced.setdefault(response.meta.get("column_url"), list(page.pages))
         items = [ListItem(u, t, d) for u, t, d in page.items
                  if linktext.may_be_annual_report(t) and self.is_allowed(u)]
         nexts: list[Any] = [self.request(u, self.parse_column, "list") for u in page.pages[: self.max_list_pages]]
@@ -111,28 +125,38 @@ class GenericSpider(PortalSpider):
         return ListPage(items, nexts, recognised, page.duplicates)
 
     def parse_column(self, response: Response) -> Iterator[Any]:
-        """A column page (the base reads it: items, empty columns, sub-columns, pagers); a guessed
-        numbered page that is missing is first tried under the other extensions."""
-        if response.status == 404 and GUESSED_PAGE_RE.search(response.url):
-            yield from self.other_page_spelling(response)
-            return
+        """A column page (the base reads it: items, empty columns, sub-columns, pagers). When the
+        numbered pages' extension was a guess and none of them exists, they are asked again
+        under the other extensions."""
+        column_url = response.meta.get("column_url")
+        if response.status == 404 and response.url in self.guessed_pages and not response.meta.get("xxgk_pending") \
+                and column_url not in self.numbered_ok:
+            retry = self.other_page_spelling(response)
+            if retry is not None:
+                yield retry
+                return
+        elif response.status == 200 and response.url in self.guessed_pages and column_url:
+            self.numbered_ok.add(column_url)
         yield from super().parse_column(response)
 
-    def other_page_spelling(self, response: Response) -> Iterator[Any]:
-        """`index_1.shtml` is not there: the same page as .html/.htm (a directory column URL does not
-        say which extension its numbered pages have); the pages queued after it follow the spelling found."""
+    def other_page_spelling(self, response: Response) -> Any:
+        """The announced pages of this column again with the next extension (a directory column URL
+        does not say whether its numbered pages are .htm, .html or .shtml), or None."""
+        column_url = response.meta.get("column_url")
+        announced = self.announced.get(column_url) or []
+        tried = set(response.meta.get("tried_exts") or ())
         m = GUESSED_PAGE_RE.search(response.url)
-        tried = set(response.meta.get("tried_exts") or ()) | {m.group(2) if m else ""}
+        if m:
+            tried.add(m.group(2))
         rest = [e for e in ("html", "htm", "shtml") if e not in tried]
-        if not m or not rest:
-            yield from super().parse_column(response)  # the base: on to the next announced page
-            return
-        new = rest[0]
-        url = response.url[: m.start(2)] + new + response.url[m.end(2):]
-        pending = [{**p, "url": GUESSED_PAGE_RE.sub(lambda x: x.group(1) + new, p["url"])}
-                   for p in response.meta.get("xxgk_pending") or []]
+        if not announced or not rest:
+            return None
+        urls = [GUESSED_PAGE_RE.sub(lambda x: x.group(1) + rest[0], u) for u in announced]
+        self.guessed_pages.update(urls)
+        pending = [{"url": u, "form": None, "headers": None, "kind": "list", "callback": "parse_column"}
+                   for u in urls[1:]]
         keep = {k: response.meta[k] for k in ("column_url", "column_agency") if k in response.meta}
-        yield self.request(url, self.parse_column, "list", xxgk_pending=pending, tried_exts=sorted(tried), **keep)
+        return self.request(urls[0], self.parse_column, "list", xxgk_pending=pending, tried_exts=sorted(tried), **keep)
 
     def sub_columns(self, root: Any, response: TextResponse, column_url: str) -> list[common.Link]:
         """The base's sub-columns (by name, by path below the column), less the documents the
