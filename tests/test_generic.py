@@ -44,10 +44,13 @@ def test_labels_in_brackets_and_several_on_one_line() -> None:
 
 def test_pagers_are_read() -> None:
     url = "http://h/zwgk/ndbg/"
+    # 0-based pagers name page 2 index_1, 1-based ones index_2: both ranges are announced
     assert generic.page_urls('<script>createPageHTML(3, 0, "index", "shtml");</script>', url) == [
-        "http://h/zwgk/ndbg/index_1.shtml", "http://h/zwgk/ndbg/index_2.shtml"]
+        "http://h/zwgk/ndbg/index_1.shtml", "http://h/zwgk/ndbg/index_2.shtml", "http://h/zwgk/ndbg/index_3.shtml"]
     assert generic.page_urls('<a href="index.html">1</a><script>var countPage = 2;</script>', url) == [
-        "http://h/zwgk/ndbg/index_1.html"]
+        "http://h/zwgk/ndbg/index_1.html", "http://h/zwgk/ndbg/index_2.html"]
+    assert not generic.ext_is_guessed('<a href="index.html">1</a>', url)
+    assert generic.ext_is_guessed('<a href="/doc/1.shtml">x</a>', url)
     js = "<script>var totalPage = 3; document.write('<a href=\"?pageNum=' + i + '\">')</script>"
     assert generic.page_urls(js, url) == ["http://h/zwgk/ndbg/?pageNum=2", "http://h/zwgk/ndbg/?pageNum=3"]
     assert generic.page_urls('<div><a href="list_2.html">下一页</a><a href="/other/x.html">下一页</a></div>',
