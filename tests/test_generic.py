@@ -1,6 +1,9 @@
 """The generic spider and `xxgk detect` on portals nobody tuned them to (generated variants)."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,7 @@ from tests.generic_helpers import crawl_urls, records, score
 # years+units/per-unit/deep trees, five list markups, five pagers, five metadata layouts, four
 # attachment styles, GBK, decoys, dual listings); checked against the manifest
 NONE_SEEDS = (0, 2, 3, 4, 5, 6, 7, 8, 14, 24, 38, 40, 85, 98, 172, 191)
-FAMILY_FOR_GENERIC = (("trs", 1), ("trs", 2), ("trs", 3), ("jcms", 1))
+FAMILY_FOR_GENERIC = (("trs", 1), ("trs", 2), ("trs", 3), ("jcms", 1), ("gkmlpt", 2), ("jpaas", 2))
 
 
 @pytest.mark.parametrize("title,is_report", [
@@ -91,3 +94,19 @@ def test_generic_spider_finds_every_report_once(tmp_path: Path) -> None:
             assert not sc["wrong"], (p.site_id, sc["wrong"])
             assert sc["attachments_found"] == sc["attachments"], (p.site_id, p.features)
             assert not sc["structure_errors"], (p.site_id, sc["structure_errors"])
+
+
+def test_scrapy_crawl_generic_with_start_url_and_site_id(tmp_path: Path) -> None:
+    portal = generate(4, "none")
+    with VariantServer([portal]) as srv:
+        man = srv.manifest[portal.site_id]
+        proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "generic", "-a", f"start_url={man['home_url']}",
+                               "-a", "site_id=unknown-portal", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0"],
+                              cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=600,
+                              env={**os.environ, "XXGK_HOME": str(tmp_path)})
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        recs = records(tmp_path, "unknown-portal")
+        sc = score(man, recs)
+        assert sc["found"] == sc["reports"] > 0 and not sc["false"] and not sc["twice"], sc
+        run_end = recs["run_end"][-1]
+        assert run_end["status"] == "ok" and run_end["stats"]["reports"] == sc["reports"], run_end
