@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from crawler import discovery
+from crawler import discovery, reportness
 from crawler.pages.common import ANNUAL_TITLE_RE, COLUMN_NAME_RE, squash
 
 # -- the 信息公开 entry (discovery.ENTRY_TEXT_RE, plus a few names seen on 公开目录 hubs) -------------
@@ -42,10 +42,11 @@ YEAR_RE = re.compile(r"(?:19|20)\d{2}")
 ANNUAL_WORDS_RE = re.compile(r"年度报告|年报|年度工作报告")
 # what may follow the annual-report words in a report title: an infographic note, a bracket, a file ext
 REPORT_TAIL_RE = re.compile(r"^(?:[（(\[【][^）)\]】]{0,20}[）)\]】])*(?:\.(?:pdf|docx?|wps|xlsx?|ofd))?$", re.I)
-NON_REPORT_RE = re.compile(r"指南|目录|通知|工作要点|要点|方案|计划|制度|意见|公告|通报|函$|解读|问答|说明|统计表$|"
-                           r"征集|评议|考核|培训|会议|办法|规定|总结(?!.*年度报告)")
+# reportness.NOT_REPORT_RE (the genres listed beside reports), and more genres met in 公开 columns
+NON_REPORT_RE = re.compile(reportness.NOT_REPORT_RE.pattern + r"|计划|制度|问答|说明|评议|考核|培训|会议|统计表$|"
+                           r"总结(?!.*年度报告)")
 # a list title cut short by the template (`福州市应急管理局2022年政府…`)
-TRUNCATED_RE = re.compile(r"(?:…|\.\.\.|。。。)$")
+TRUNCATED_RE = reportness.TRUNCATED_RE
 
 
 def text_of(text: str | None) -> str:
@@ -86,7 +87,11 @@ def is_next_page_text(text: str | None) -> bool:
 
 
 def is_annual_report_title(title: str | None) -> bool:
-    """`XX局2023年政府信息公开工作年度报告(含图解)`: yes; `…年度报告的通知`, `公开指南`, `工作要点`: no."""
+    """`XX局2023年政府信息公开工作年度报告(含图解)`: yes; `…年度报告的通知`, `公开指南`, `工作要点`: no.
+
+    Stricter than `reportness.is_report_title` (which it includes): the generic spider has no
+    platform template to vouch for a page, so a title must name 信息公开/政务公开 or a year, and
+    nothing but a bracket or a file extension may follow the annual-report words."""
     t = squash(title)
     if is_column_text(t) and not YEAR_RE.search(t):
         return False  # 政府信息公开年报: the column's own name
@@ -96,7 +101,7 @@ def is_annual_report_title(title: str | None) -> bool:
     for last in ANNUAL_WORDS_RE.finditer(t):
         pass
     assert last is not None
-    if not REPORT_TAIL_RE.match(t[last.end():]):
+    if not reportness.is_report_title(t) or not REPORT_TAIL_RE.match(t[last.end():]):
         return False
     head = t[:last.start()]
     return not NON_REPORT_RE.search(head) and not head.startswith("关于")

@@ -17,10 +17,15 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from bs4 import BeautifulSoup
 
 from crawler import linktext
-from crawler.pages import common, trs
+from crawler.pages import common
 
 ROW_TAGS = ("li", "tr", "dl", "dd", "dt", "p", "div", "h3", "h4", "span", "td")
 RECORD_CDATA_RE = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+# TRS-style pagers (trs-fujian.md §5.1): createPageHTML(count, current, stem, ext) with an optional
+# target id first, or `var countPage = N`
+CREATE_PAGE_RE = re.compile(r"createPageHTML\(\s*(?:['\"][\w-]+['\"]\s*,\s*)?(\d+)\s*,\s*(\d+)\s*,\s*['\"]([\w-]+)['\"]\s*,"
+                            r"\s*['\"](\w+)['\"]")
+COUNT_PAGE_RE = re.compile(r"var\s+countPage\s*=\s*(\d+)")
 PAGE_TOTAL_RE = re.compile(
     r"(?:totalPage|pageCount|countPage|totalpage|page_count|pageTotal|totalPages)\s*[:=]\s*['\"]?(\d{1,4})")
 PAGE_PARAM_RE = re.compile(r"""[?&](pageNum|pageNo|pageIndex|currentPage|curPage|page)=(\d{0,4})""")
@@ -131,10 +136,10 @@ def parse_list(html: str, url: str) -> GenericList:
 def page_urls(html: str, url: str, root: object | None = None) -> list[str]:
     """Further pages of the list at `url`: pager links and the JS pagers' announced pages."""
     out: list[str] = []
-    m = trs.PAGER_RE.search(html)
-    count_m = trs.COUNT_PAGE_RE.search(html)
+    m = CREATE_PAGE_RE.search(html)
+    count_m = COUNT_PAGE_RE.search(html)
     if m or count_m:
-        stem, ext = trs._stem_ext(url)
+        stem, ext = _stem_ext(url)
         if not re.search(r"\.s?html?$", urlsplit(url).path):  # a directory URL: the site's own extension
             ext = _index_ext(html)
         total = int(m.group(1)) if m else int(count_m.group(1))  # type: ignore[union-attr]
@@ -169,6 +174,12 @@ def page_urls(html: str, url: str, root: object | None = None) -> list[str]:
             seen.add(u)
             ordered.append(u)
     return ordered
+
+
+def _stem_ext(url: str) -> tuple[str, str]:
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    m = re.match(r"([A-Za-z]+)(?:_\d+)?\.(s?html?)$", name)
+    return (m.group(1), m.group(2)) if m else ("index", "htm")
 
 
 def ext_is_guessed(html: str, url: str) -> bool:
