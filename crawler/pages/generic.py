@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup
 
+from archive import urlnorm
+
 from crawler import linktext
 from crawler.pages import common
 
@@ -215,15 +217,8 @@ def _same_list(candidate: str, list_url: str) -> bool:
 
 
 def _norm(url: str) -> str:
-    """One spelling per URL: no fragment, `//` and `./` collapsed, host lower case, default port gone."""
-    parts = urlsplit(re.sub(r"[\t\n\r]", "", url).strip(" \u3000\xa0"))
-    path = re.sub(r"/{2,}", "/", parts.path)
-    path = re.sub(r"/(?:\./)+", "/", path)
-    while "/../" in path:
-        path = re.sub(r"/[^/]+/\.\./", "/", path, count=1)
-    netloc = (parts.hostname or "") + (f":{parts.port}" if parts.port and
-                                       (parts.scheme, parts.port) not in (("http", 80), ("https", 443)) else "")
-    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
+    """One spelling per URL: the project's one normaliser (`archive.urlnorm`)."""
+    return urlnorm.normalize(url)
 
 
 normalise_url = _norm
