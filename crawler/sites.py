@@ -10,7 +10,7 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.platforms.base import PortalSpider
 
-PLATFORM_SPIDERS = ("trs", "gkmlpt", "jcms")
+PLATFORM_SPIDERS = ("trs", "gkmlpt", "jcms", "generic")
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 
 
