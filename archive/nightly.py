@@ -73,7 +73,7 @@ def _split_sites(values: list[str] | None) -> list[str]:
 def plan_jobs(args: argparse.Namespace, batch: str) -> list[dict[str, Any]]:
     """The crawl jobs as plain dicts (they cross into the child process as JSON)."""
     from crawler.run import jobs_for, parse_mapping
-    from crawler.sites import PLATFORM_SPIDERS, site_spiders
+    from crawler.sites import PLATFORM_SPIDERS, default_sites
 
     base_urls = parse_mapping(args.base_url, "--base-url")
     generic: dict[str, tuple[str, str]] = {}
@@ -83,7 +83,7 @@ def plan_jobs(args: argparse.Namespace, batch: str) -> list[dict[str, Any]]:
             raise SystemExit(f"--platform-site must look like SITE=PLATFORM:URL with PLATFORM one of "
                              f"{', '.join(PLATFORM_SPIDERS)}; got {site}={spec}")
         generic[site] = (platform, url)
-    wanted = _split_sites(args.sites) or sorted(site_spiders()) + sorted(generic)
+    wanted = _split_sites(args.sites) or default_sites() + sorted(generic)
     known = [s for s in wanted if s not in generic]
     jobs = [asdict(j) for j in jobs_for(known, base_urls, batch, args.full)] if known else []
     for site in (s for s in wanted if s in generic):

@@ -34,7 +34,7 @@ def parse_mapping(pairs: list[str] | None, what: str) -> dict[str, str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("sites", nargs="*", help="site ids (default: every configured site)")
+    parser.add_argument("sites", nargs="*", help="site ids (default: every active site of registry/sites.csv)")
     parser.add_argument("--base-url", action="append", metavar="SITE=URL",
                         help="rebase a site onto a replica (repeatable)")
     parser.add_argument("--delay", type=float, help="seconds between requests to one portal (default 1.0)")
@@ -46,14 +46,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def jobs_for(sites: list[str], base_urls: dict[str, str], run_batch: str, full: bool) -> list[CrawlJob]:
-    from crawler.sites import site_spiders
+    from crawler.sites import default_sites, site_spiders
 
     known = site_spiders()
     unknown = [s for s in sites if s not in known]
     if unknown:
-        raise SystemExit(f"unknown site(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        raise SystemExit(f"unknown site(s): {', '.join(unknown)} (known: {', '.join(sorted(known))}; "
+                         "add a portal with `xxgk sites add URL`)")
     jobs = []
-    for site in sites or sorted(known):
+    for site in sites or default_sites():  # none named: the registry's active sites
         kw: dict[str, Any] = {"run_id": f"{run_batch}-{site}"}
         if site in base_urls:
             kw["base_url"] = base_urls[site]
