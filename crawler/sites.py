@@ -6,7 +6,7 @@ from typing import Any
 
 from crawler.platforms.base import PortalSpider
 
-PLATFORM_SPIDERS = ("trs", "gkmlpt", "jcms")
+PLATFORM_SPIDERS = ("trs", "gkmlpt", "jcms", "generic")
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 
 

@@ -1,0 +1,193 @@
+"""Portals of unknown platform: `scrapy crawl generic -a start_url=URL -a site_id=ID`.
+
+No template is assumed. From the start page the spider walks by link text (`crawler.linktext`)
+to the 年度报告 columns, reads their lists by structure (`crawler.pages.generic`), follows
+sub-columns (years, unit types, units) and pagers, and keeps only what is an annual report:
+other documents listed beside them (指南, 通知, 工作要点 …) are fetched at most once and
+never become reports, and one report listed under two URLs becomes one report.
+
+Where a page shows a known platform's machinery (a gkmlpt index, a Hanweb datastore) the
+spider uses that platform's reader for it, so a mixed portal works too.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from scrapy import FormRequest
+from scrapy.http import Response, TextResponse
+
+from crawler import linktext
+from crawler.pages import common, generic, jcms
+from crawler.platforms.base import DetailPage, ListItem, ListPage, PortalSpider
+from crawler.platforms.gkmlpt import GkmlptSpider
+from crawler.platforms.jcms import JcmsSpider
+
+EMPTY_MARKERS = ("暂无信息", "暂无数据", "暂无内容", "没有记录", "无相关信息", "暂无记录", "没有找到")
+SUBCOLUMN_DEPTH = 3
+
+
+class GenericSpider(PortalSpider):
+    name = "generic"
+    platform = "generic"
+    detail_parser = staticmethod(generic.parse_detail)
+    discovery_depth: ClassVar[int] = 4
+
+    # borrowed readers of known machinery met on an unknown portal
+    parse_index = GkmlptSpider.parse_index
+    open_category = GkmlptSpider.open_category
+    parse_api = GkmlptSpider.parse_api
+    parse_proxy = JcmsSpider.parse_proxy
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.report_keys: dict[str, str] = {}  # 索引号 / content fingerprint -> first URL archived
+        self.subcolumn_pages = 0
+
+    # -- discovery ------------------------------------------------------------------------------
+    def entry_requests(self) -> list[Any]:
+        urls = list(dict.fromkeys([*self.entry_urls, *([self.home_url] if self.home_url else [])]))
+        return [self.request(u, self.parse_entry, "entry", depth_left=self.discovery_depth) for u in urls]
+
+    def is_detail_url(self, url: str) -> bool:
+        return False
+
+    def is_column_link(self, link: common.Link) -> bool:
+        if linktext.is_column_text(link.text):
+            return True
+        text = common.squash(link.text)
+        return (linktext.is_column_url(link.url) and 0 < len(text) <= 12
+                and not linktext.is_annual_report_title(text) and not linktext.NOT_NAV_RE.search(text))
+
+    def is_navigation_link(self, link: common.Link) -> bool:
+        text = common.squash(link.text)
+        if linktext.is_entry_text(text) or linktext.is_navigation_text(text):
+            return True
+        return linktext.is_entry_url(link.url) and 0 < len(text) <= 12 and not linktext.NOT_NAV_RE.search(text)
+
+    def discover_extra(self, response: TextResponse, root: Any, depth_left: int) -> Iterable[Any]:
+        return GkmlptSpider.discover_extra(self, response, root, depth_left)  # type: ignore[arg-type]
+
+    def looks_like_list(self, response: TextResponse) -> bool:
+        """A start page that is itself a 年度报告 column (its title says so and it lists reports)."""
+        root = common.parse_html(response.text)
+        head = " ".join(common.clean(e.text_content()) for e in root.xpath("//title|//h1|//h2")[:4])
+        if not linktext.ANNUAL_WORDS_RE.search(head):
+            return False
+        page = generic.parse_list(response.text, response.url)
+        return any(linktext.is_annual_report_title(t) for _, t, _ in page.items)
+
+    # -- lists ----------------------------------------------------------------------------------
+    def parse_list_page(self, response: TextResponse) -> ListPage:
+        page = generic.parse_list(response.text, response.url)
+        items = [ListItem(u, t, d) for u, t, d in page.items
+                 if linktext.may_be_annual_report(t) and self.is_allowed(u)]
+        nexts: list[Any] = [self.request(u, self.parse_column, "list") for u in page.pages[: self.max_list_pages]]
+        if "<datastore" in response.text:  # a Hanweb column: its further records come from the proxy
+            jl = jcms.parse_column(response.text, response.url)
+            nexts += [FormRequest(self.rebase(url), formdata=form, callback=self.parse_proxy, errback=self.on_error,
+                                  headers={"Referer": response.url, "X-Requested-With": "XMLHttpRequest"},
+                                  meta={"kind": "api", "column_url": response.meta.get("column_url")})
+                      for url, form in jcms.proxy_requests(response.url, jl)[: self.max_list_pages]]
+        recognised = bool(page.row_links or page.subcolumns or page.pages)
+        return ListPage(items, nexts, recognised, page.duplicates)
+
+    def parse_column(self, response: Response) -> Iterator[Any]:
+        """A column page: its reports, its further pages, and its sub-columns whatever their names."""
+        if not isinstance(response, TextResponse):
+            yield from super().parse_column(response)
+            return
+        column_url = response.meta.get("column_url") or self.canonical(response.url)
+        page = self.parse_list_page(response)
+        subs = self.subcolumns(response, column_url)
+        empty = any(m in response.text for m in EMPTY_MARKERS)
+        if page.items or page.next_requests or not (subs or empty):
+            yield from super().parse_column(response)
+        else:  # a column of sub-columns, or an empty column: valid, not a structure error
+            self.list_pages += 1
+            listing, _ = self.listing(response, column_url, [], 0)
+            yield from listing
+        depth = int(response.meta.get("subcolumn_depth", 0))
+        if depth >= SUBCOLUMN_DEPTH:
+            return
+        for url, text in subs:
+            if self.subcolumn_pages >= self.max_discovery_pages * 4:
+                break
+            key = self.canonical(url)
+            if key in self.columns_seen:
+                continue
+            self.subcolumn_pages += 1
+            self.columns_seen.add(key)
+            yield {"_type": "column", "url": key, "name": text, "agency": response.meta.get("column_agency"),
+                   "found_on": self.canonical(response.url)}
+            yield self.request(url, self.parse_column, "list", column_url=key,
+                               column_agency=response.meta.get("column_agency"), subcolumn_depth=depth + 1)
+
+    def subcolumns(self, response: TextResponse, column_url: str) -> list[tuple[str, str]]:
+        """Links of a 年度报告 column to its sub-columns: years, unit types, or units (then any name,
+        but inside the column's own path, in its list rows and not a document)."""
+        page = generic.parse_list(response.text, response.url)
+        column_dir = urlsplit(column_url).path.rsplit("/", 1)[0] + "/"
+        out: dict[str, str] = {}
+        for url, text in page.subcolumns:
+            if self.is_allowed(url) and self.canonical(url) != column_url:
+                out.setdefault(url, text)
+        pages = set(page.pages)
+        for url, title, date in page.items:
+            path = urlsplit(url).path
+            if (url in pages or date or common.is_attachment_url(url) or linktext.may_be_annual_report(title)
+                    or not self.is_allowed(url) or self.canonical(url) == column_url):
+                continue
+            if path.startswith(column_dir) and len(common.squash(title)) <= 30 \
+                    and not linktext.NON_REPORT_RE.search(common.squash(title)):
+                out.setdefault(url, title)
+        return [(u, t) for u, t in out.items() if u not in pages]
+
+    # -- report pages -----------------------------------------------------------------------------
+    def parse_detail_page(self, response: TextResponse) -> DetailPage:
+        cached = response.meta.get("_generic_page")
+        if cached is not None:
+            return cached
+        page = DetailPage(*self.parsed_detail(response))
+        known = {a.url for a in page.attachments}
+        for api_att in response.meta.get("api_attachments") or []:  # gkmlpt API posts
+            url = self.rebase(api_att["url"])
+            if url not in known:
+                page.attachments.append(common.Link(url, api_att.get("name") or ""))
+        response.meta["_generic_page"] = page
+        return page
+
+    def parse_detail(self, response: Response) -> Iterator[Any]:
+        listed = response.meta.get("listed_title")
+        if not isinstance(response, TextResponse):
+            if linktext.is_annual_report_title(listed):
+                yield from super().parse_detail(response)
+            return
+        page = self.parse_detail_page(response)
+        if not (linktext.is_annual_report_title(page.title) or linktext.is_annual_report_title(listed)):
+            self.session.stats["not_reports"] += 1
+            self.logger.debug("%s is not an annual report (%r): not archived as one", response.url, page.title)
+            return
+        url = self.canonical(response.url)
+        keys = [f"fp:{common.squash(page.title)}|{page.meta.get('published_date') or ''}|"
+                f"{generic.body_fingerprint(response.text, page.title)}"]
+        if page.meta.get("index_no"):
+            keys.insert(0, f"idx:{page.meta['index_no']}")
+        first = next((self.report_keys[k] for k in keys if k in self.report_keys), None)
+        if first is not None and first != url:
+            self.session.stats["duplicate_reports"] += 1
+            self.logger.info("%s is the report already archived from %s: not archived twice", url, first)
+            return
+        for k in keys:
+            self.report_keys.setdefault(k, url)
+        yield from super().parse_detail(response)
+
+
+def site_id_for(url: str) -> str:
+    """A site id from a portal's host: www.fzcl.gov.cn -> fzcl, yjj.fuzhou.gov.cn -> yjj-fuzhou."""
+    host = (urlsplit(url).hostname or "").lower()
+    parts = [p for p in host.split(".") if p not in ("www", "gov", "cn", "com", "org", "net")]
+    slug = "-".join(parts) or "site"
+    slug = "".join(c if c.isalnum() or c in "-_" else "-" for c in slug).strip("-")
+    return slug or "site"
