@@ -51,23 +51,25 @@ INDEXES = {"coverage": [("province_code", "level", "portal_status"), ("portal_st
            "portals": [("region_code",)]}
 
 
-def _counts(level: str, prefix: str) -> str:
+def _counts(level: str, prefix: str, statuses: tuple[str, ...] = STATUSES) -> str:
     return ",\n  ".join(
-        f"sum(level = '{level}' and portal_status = '{s}') as {prefix}_{s}" for s in STATUSES)
+        f"sum(level = '{level}' and portal_status = '{s}') as {prefix}_{s}" for s in statuses)
 
 
 VIEWS = {
+    # the gaps and the reports first: the columns a wide table shows without scrolling
     "coverage_by_province": f"""create view coverage_by_province as
 select province_code, province,
-  max(case when level = 'province' then portal_status end) as province_portal,
-  sum(level = 'prefecture') as prefectures,
-  sum(level = 'prefecture' and portal_status != 'no_portal') as prefectures_known,
-  sum(level = 'prefecture' and portal_status = 'crawled_ok') as prefectures_crawled_ok,
   sum(level = 'county') as counties,
-  {_counts('county', 'counties')},
+  sum(level = 'county' and portal_status = 'no_portal') as counties_no_portal,
   round(100.0 * sum(level = 'county' and portal_status != 'no_portal') / max(sum(level = 'county'), 1), 1)
     as counties_known_pct,
-  sum(reports) as reports
+  sum(reports) as reports,
+  {_counts('county', 'counties', STATUSES[:-1])},
+  sum(level = 'prefecture') as prefectures,
+  sum(level = 'prefecture' and portal_status = 'no_portal') as prefectures_no_portal,
+  sum(level = 'prefecture' and portal_status = 'crawled_ok') as prefectures_crawled_ok,
+  max(case when level = 'province' then portal_status end) as province_portal
 from coverage group by province_code, province order by province_code""",
     "coverage_by_prefecture": f"""create view coverage_by_prefecture as
 select c.province, p.code as prefecture_code, p.name as prefecture, p.portal_status as prefecture_portal,

@@ -96,7 +96,7 @@ def test_coverage_by_province_adds_up(built: Home) -> None:
     assert fujian["counties_crawled_ok"] + fujian["counties_failing"] == 1  # changle, the one crawled county
     assert fujian["counties_configured"] == 1  # jinjiang
     assert fujian["counties_unverified"] == len(known) - 2
-    assert fujian["prefectures"] == 9 and fujian["prefectures_known"] == 3  # 福州 (crawled), 莆田, 南平
+    assert fujian["prefectures"] == 9 and fujian["prefectures_no_portal"] == 6  # known: 福州 (crawled), 莆田, 南平
     assert fujian["reports"] == rows(db, "select count(*) as n from reports")[0]["n"]
     assert fujian["counties_known_pct"] == round(100 * len(known) / len(counties), 1)
     total = rows(db, "select sum(counties) as c, sum(counties_no_portal) as m from coverage_by_province")[0]
