@@ -18,7 +18,7 @@ ENTRY_TEXT_RE = re.compile(
 ENTRY_SLUGS = ("zfxxgk", "zfxxgkzl", "xxgk", "zwgk", "gkml", "zfxxgkml", "fdzdgknr")
 # links that never lead to reports (forms, services, accounts)
 NOT_NAV_RE = re.compile(r"指南|制度|依申请|申请表|意见箱|留言|登录|注册|English|无障碍|长者|邮箱|投诉|咨询|"
-                        r"办事|搜索|网站地图|关于我们|联系我们|版权|隐私|RSS|微博|微信|APP|适老")
+                        r"网上办事|办事服务|办事大厅|搜索|网站地图|关于我们|联系我们|版权|隐私|RSS|微博|微信|APP|适老")
 
 # -- annual-report columns -------------------------------------------------------------------
 ANNUAL_SLUGS = ("ndbg", "zfxxgknb", "xxgknb", "gknb", "xxgkndbg", "gkndbg", "zfxxgkgzndbg", "zfxxgkndbg",
@@ -114,5 +114,5 @@ def is_navigation_text(text: str | None) -> bool:
     t = squash(text)
     if not t or len(t) > 24 or ANNUAL_TITLE_RE.search(t) or NOT_NAV_RE.search(t):
         return False
-    return bool(re.search(r"信息公开|政务公开|公开目录|主动公开|部门|单位|机构|乡镇|街道|"
+    return bool(re.search(r"信息公开|政务公开|公开目录|主动公开|其他信息|部门|单位|机构|乡镇|街道|"
                           r"(?:局|委|办|厅|政府|办事处|街道|乡|镇|中心|管委会|室|院|署|所|站|会)$", t))

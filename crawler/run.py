@@ -39,8 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="rebase a site onto a replica (repeatable)")
     parser.add_argument("--delay", type=float, help="seconds between requests to one portal (default 1.0)")
     parser.add_argument("--full", action="store_true", help="ignore earlier captures (no conditional requests)")
-    parser.add_argument("--url", action="append", metavar="URL",
-                        help="crawl a portal that has no site config with the generic spider (repeatable)")
+    parser.add_argument("--url", action="append", metavar="[SITE=]URL",
+                        help="crawl a portal that has no site config with the generic spider (repeatable; "
+                             "the site id is derived from the host unless given as SITE=URL)")
     parser.add_argument("--site-id", help="site id for --url (default: derived from the host)")
     parser.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="extra Scrapy setting")
     from crawler import distributed  # --distributed, --seed, --worker: docs/scaling.md
@@ -74,8 +75,12 @@ def generic_jobs(urls: list[str], site_id: str | None, run_batch: str, full: boo
     if site_id and len(urls) > 1:
         raise SystemExit("--site-id names one site: give one --url with it")
     jobs = []
-    for url in urls:
-        site = site_id or site_id_for(url)
+    for spec in urls:
+        named, sep, rest = spec.partition("=")
+        if sep and "://" not in named and "/" not in named:
+            site, url = named, rest
+        else:
+            site, url = site_id or site_id_for(spec), spec
         kw: dict[str, Any] = {"run_id": f"{run_batch}-{site}", "start_url": url, "site_id": site}
         if full:
             kw["incremental"] = "0"

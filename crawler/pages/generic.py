@@ -19,11 +19,11 @@ from bs4 import BeautifulSoup
 from crawler import linktext
 from crawler.pages import common, trs
 
-ROW_TAGS = ("li", "tr", "dd", "dt", "p", "div", "h3", "h4", "span", "td")
+ROW_TAGS = ("li", "tr", "dl", "dd", "dt", "p", "div", "h3", "h4", "span", "td")
 RECORD_CDATA_RE = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 PAGE_TOTAL_RE = re.compile(
     r"(?:totalPage|pageCount|countPage|totalpage|page_count|pageTotal|totalPages)\s*[:=]\s*['\"]?(\d{1,4})")
-PAGE_PARAM_RE = re.compile(r"""[?&](pageNum|pageNo|page|pageIndex|currentPage|curPage|p)=(\d{1,4})""")
+PAGE_PARAM_RE = re.compile(r"""[?&](pageNum|pageNo|pageIndex|currentPage|curPage|page)=(\d{0,4})""")
 DOWNLOAD_HREF_RE = re.compile(r"down(?:load)?(?:file)?|getfile|fileid|attach|/file/|\.do\b|\.jsp\b|\.ashx\b|\.aspx\b",
                               re.I)
 FILE_TEXT_RE = re.compile(r"\.(?:%s)\s*$" % "|".join(common.DOC_EXTS), re.I)
@@ -41,6 +41,8 @@ _LABELS = _label_alternation()
 INLINE_LABEL_RE = re.compile(
     r"(?P<label>(?:%s))[\s\u3000\xa0]*[:：][ \t\u3000\xa0]*(?P<value>[^\n]*?)(?=[\s\u3000\xa0]+(?:%s)[\s\u3000\xa0]*[:：]|\n|$)"
     % (_LABELS, _LABELS))
+
+NEXT_LABEL_RE = re.compile(r"[\s\u3000\xa0]+(?:%s)[\s\u3000\xa0]*[:：]" % _LABELS)
 
 
 @dataclass
@@ -62,16 +64,22 @@ def html_with_records(html: str) -> str:
 
 
 def _row_of(a: object) -> object | None:
+    """The repeated element (li, tr, dl, div …) that holds one list item: the nearest one that
+    also holds a date, else the nearest one at all."""
     el = a.getparent()  # type: ignore[attr-defined]
+    first = None
     depth = 0
     while el is not None and depth < 4:
-        if el.tag in ROW_TAGS and el.getparent() is not None:
-            siblings = [s for s in el.getparent() if getattr(s, "tag", None) == el.tag]
-            if len(siblings) >= 2 or el.tag in ("li", "tr"):
-                return el
-        el = el.getparent()
+        parent = el.getparent()
+        if el.tag in ROW_TAGS and parent is not None:
+            same = sum(1 for s in parent if getattr(s, "tag", None) == el.tag)
+            if same >= 2 or el.tag in ("li", "tr", "dl"):
+                if common.DATE_RE.search(el.text_content() or ""):
+                    return el
+                first = first if first is not None else el
+        el = parent
         depth += 1
-    return None
+    return first
 
 
 def parse_list(html: str, url: str) -> GenericList:
@@ -97,9 +105,12 @@ def parse_list(html: str, url: str) -> GenericList:
     row_links = 0
     for key, rows in groups.items():
         # a list: at least one dated row, or rows whose titles are reports (undated lists exist)
-        if not dated[key] and not any(linktext.is_annual_report_title(t) for _, t, _ in rows):
+        if not dated[key] and not any(linktext.is_annual_report_title(t) and not linktext.is_column_text(t)
+                                      for _, t, _ in rows):
             continue
         for u, t, d in rows:
+            if not d and linktext.is_column_text(t):
+                continue  # an undated `2023年政府信息公开年报` row: a sub-column
             row_links += 1
             if u in items:
                 dups += 1
@@ -124,6 +135,8 @@ def page_urls(html: str, url: str, root: object | None = None) -> list[str]:
     count_m = trs.COUNT_PAGE_RE.search(html)
     if m or count_m:
         stem, ext = trs._stem_ext(url)
+        if not re.search(r"\.s?html?$", urlsplit(url).path):  # a directory URL: the site's own extension
+            ext = _index_ext(html)
         total = int(m.group(1)) if m else int(count_m.group(1))  # type: ignore[union-attr]
         current = int(m.group(2)) if m else 0
         if m:
@@ -155,6 +168,17 @@ def page_urls(html: str, url: str, root: object | None = None) -> list[str]:
     return ordered
 
 
+def _index_ext(html: str) -> str:
+    """The extension of a site's list pages: from an `index.*` link if any, else the commonest."""
+    named = re.findall(r"""index(?:_\d+)?\.(s?html?)["'?#]""", html)
+    if named:
+        return max(set(named), key=named.count)
+    for ext in ("html", "htm", "shtml"):
+        if f'.{ext}"' in html:
+            return ext
+    return "html"
+
+
 def _with_param(url: str, name: str, value: int) -> str:
     parts = urlsplit(url)
     q = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name] + [(name, str(value))]
@@ -171,7 +195,7 @@ def _same_list(candidate: str, list_url: str) -> bool:
 
 def _norm(url: str) -> str:
     """One spelling per URL: no fragment, `//` and `./` collapsed, host lower case, default port gone."""
-    parts = urlsplit(url.strip())
+    parts = urlsplit(re.sub(r"[\t\n\r]", "", url).strip(" \u3000\xa0"))
     path = re.sub(r"/{2,}", "/", parts.path)
     path = re.sub(r"/(?:\./)+", "/", path)
     while "/../" in path:
@@ -195,6 +219,10 @@ def parse_detail(html: str, url: str) -> tuple[str, dict[str, str], list[common.
         bad.extract()
     text = soup.get_text("\n")
     extra = label_metadata(text)
+    for k, v in list(meta.items()):  # `索引号：X　发布机构：Y` read as one value: cut at the next label
+        cut = NEXT_LABEL_RE.search(v or "")
+        if cut and cut.start() > 0:
+            meta[k] = v[:cut.start()].strip()
     for k, v in extra.items():
         if v and not meta.get(k):
             meta[k] = v

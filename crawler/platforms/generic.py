@@ -45,6 +45,13 @@ class GenericSpider(PortalSpider):
         self.report_keys: dict[str, str] = {}  # 索引号 / content fingerprint -> first URL archived
         self.subcolumn_pages = 0
 
+    def request(self, url: str, callback: Any, kind: str, dont_filter: bool = False, **meta: Any) -> Any:
+        """Every URL in one spelling (browsers drop tabs and newlines inside an href; `//`, `./`)."""
+        return super().request(generic.normalise_url(url), callback, kind, dont_filter, **meta)
+
+    def canonical(self, url: str) -> str:
+        return super().canonical(generic.normalise_url(url))
+
     # -- discovery ------------------------------------------------------------------------------
     def entry_requests(self) -> list[Any]:
         urls = list(dict.fromkeys([*self.entry_urls, *([self.home_url] if self.home_url else [])]))
@@ -70,13 +77,13 @@ class GenericSpider(PortalSpider):
         return GkmlptSpider.discover_extra(self, response, root, depth_left)  # type: ignore[arg-type]
 
     def looks_like_list(self, response: TextResponse) -> bool:
-        """A start page that is itself a 年度报告 column (its title says so and it lists reports)."""
-        root = common.parse_html(response.text)
-        head = " ".join(common.clean(e.text_content()) for e in root.xpath("//title|//h1|//h2")[:4])
-        if not linktext.ANNUAL_WORDS_RE.search(head):
+        """A page met on the way that lists annual reports in dated rows: a column, whatever its
+        name (a report filed under 应主动公开的其他信息, a start page that is the column itself).
+        Not the portal's front page, whose "latest news" rows come and go."""
+        if urlsplit(response.url).path.strip("/") in ("", "index.html", "index.htm", "index.shtml"):
             return False
         page = generic.parse_list(response.text, response.url)
-        return any(linktext.is_annual_report_title(t) for _, t, _ in page.items)
+        return any(d and linktext.is_annual_report_title(t) for _, t, d in page.items)
 
     # -- lists ----------------------------------------------------------------------------------
     def parse_list_page(self, response: TextResponse) -> ListPage:
@@ -165,6 +172,11 @@ class GenericSpider(PortalSpider):
                 yield from super().parse_detail(response)
             return
         page = self.parse_detail_page(response)
+        if linktext.is_column_text(page.title) and self.looks_like_list(response):
+            # a "report" that is a list of reports: a year column named `2023年政府信息公开年报`
+            yield from self.open_column(response.url, page.title, response.meta.get("column_agency"),
+                                        found_on=response.url, fetched=response)
+            return
         if not (linktext.is_annual_report_title(page.title) or linktext.is_annual_report_title(listed)):
             self.session.stats["not_reports"] += 1
             self.logger.debug("%s is not an annual report (%r): not archived as one", response.url, page.title)
