@@ -123,8 +123,10 @@ def test_spiders_made_from_the_registry_equal_the_hand_written_ones() -> None:
         for attr in sorted(a for a in dir(old) if not a.startswith("__") and a not in new_attrs):
             assert inspect.getattr_static(new, attr) == inspect.getattr_static(old, attr), (old.name, attr)
         assert new.__doc__.startswith(old.__doc__.rstrip("."))
-        assert new.registry_status == "active" and new.footholds  # new: every evidenced URL of the portal
-        assert not set(new.footholds) & set(new.entry_urls)
+        assert new.registry_status == "active"  # new: the evidenced report columns and pages of the portal
+        assert new.footholds == list(registry.by_id(registry.REGISTRY_PATH)[old.name].footholds)
+        assert all(urlsplit(f).netloc == urlsplit(old.entry_urls[0]).netloc for f in new.footholds)
+    assert SITE_SPIDERS["fuzhou"].footholds and SITE_SPIDERS["haiyan"].footholds
 
 
 def test_every_line_has_a_spider_and_unverified_ones_are_not_crawled_by_default() -> None:
