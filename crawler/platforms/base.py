@@ -74,9 +74,10 @@ class PortalSpider(scrapy.Spider):
     county: str = ""
     home_url: str = ""
     entry_urls: ClassVar[list[str]] = []
-    extra_hosts: ClassVar[list[str]] = []  # other hosts of the same government (attachments, sub-domains)
-    # every other URL known for the portal (registry/sites.csv: evidenced columns, report pages)
+    # every URL the field guide gives as evidence for the portal (known columns, known
+    # report pages): more footholds for a crawl than the entry alone
     footholds: ClassVar[list[str]] = []
+    extra_hosts: ClassVar[list[str]] = []  # other hosts of the same government (attachments, sub-domains)
     registry_status: str = ""  # active | unverified (registry/sites.py); "" for an ad hoc crawl
     family: str = ""           # the registry's platform family (may be finer than `platform`)
 
