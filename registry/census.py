@@ -107,15 +107,24 @@ def _site_health(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
         "select site_id, health, reasons, started_at, finished_at from crawl_health")}
 
 
-def _report_counts(db: sqlite_utils.Database) -> dict[str, dict[int | None, dict[str, int]]]:
-    """{site_id: {report_year: {agency: reports}}} over every archived report."""
-    out: dict[str, dict[int | None, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    if not db["reports"].exists():
-        return out
-    for site_id, year, agency, n in db.execute(
-            "select site_id, report_year, coalesce(agency, ''), count(*) from reports group by 1, 2, 3"):
-        out[site_id][year][agency] = n
-    return out
+def _report_counts(db: sqlite_utils.Database) -> tuple[dict[str, dict[int | None, int]],
+                                                      dict[str, dict[int | None, set[str]]]]:
+    """({site_id: {report_year: reports}}, {site_id: {report_year: agencies}}) over every archived report.
+
+    Counts read the (site_id, report_year) index of `reports` alone; agencies come from the narrow
+    `report_headlines` (one row per parsed report) rather than the wide report rows.
+    """
+    counts: dict[str, dict[int | None, int]] = defaultdict(dict)
+    agencies: dict[str, dict[int | None, set[str]]] = defaultdict(lambda: defaultdict(set))
+    if db["reports"].exists():
+        for site_id, year, n in db.execute("select site_id, report_year, count(*) from reports group by 1, 2"):
+            counts[site_id][year] = n
+    if db["report_headlines"].exists():
+        for site_id, year, agency in db.execute(
+                "select site_id, report_year, agency from report_headlines where agency is not null "
+                "and agency != '' group by 1, 2, 3"):
+            agencies[site_id][year].add(agency)
+    return counts, agencies
 
 
 def site_status(site: Site, health: dict[str, Any] | None) -> str:
@@ -129,7 +138,7 @@ def census_rows(db: sqlite_utils.Database, sites: Iterable[Site],
     """The rows of every census table (pure: reads the archive tables, writes nothing)."""
     sites = list(sites)
     health = _site_health(db)
-    counts = _report_counts(db)
+    counts, agencies = _report_counts(db)
     portals = []
     of_division: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for site in sites:
@@ -140,7 +149,7 @@ def census_rows(db: sqlite_utils.Database, sites: Iterable[Site],
                "entry_urls": json.dumps(site.start_urls), "footholds": json.dumps(list(site.footholds)),
                "note": site.note, "last_crawl_at": h["started_at"] if h else None,
                "health_reasons": h["reasons"] if h else None,
-               "reports": sum(n for by_agency in counts.get(site.site_id, {}).values() for n in by_agency.values())}
+               "reports": sum(counts.get(site.site_id, {}).values())}
         portals.append(row)
         of_division[site.region_code].append(row)
     division_rows, coverage, years = [], [], []
@@ -150,15 +159,17 @@ def census_rows(db: sqlite_utils.Database, sites: Iterable[Site],
                               "province": d.province, "prefecture_code": d.prefecture_code,
                               "prefecture": d.prefecture})
         mine = sorted(of_division.get(d.code, []), key=lambda r: (STATUSES.index(r["portal_status"]), r["site_id"]))
-        per_year: dict[int | None, dict[str, int]] = defaultdict(dict)
+        per_year: dict[int | None, int] = defaultdict(int)
+        agencies_of: dict[int | None, set[str]] = defaultdict(set)
         for r in mine:
-            for year, by_agency in counts.get(r["site_id"], {}).items():
-                for agency, n in by_agency.items():
-                    per_year[year][agency] = per_year[year].get(agency, 0) + n
+            for year, n in counts.get(r["site_id"], {}).items():
+                per_year[year] += n
+            for year, names in agencies.get(r["site_id"], {}).items():
+                agencies_of[year] |= names
         known_years = sorted(y for y in per_year if y is not None)
-        reports_by_year = {str(y): sum(per_year[y].values()) for y in known_years}
+        reports_by_year = {str(y): per_year[y] for y in known_years}
         if None in per_year:
-            reports_by_year["unknown"] = sum(per_year[None].values())
+            reports_by_year["unknown"] = per_year[None]
         crawled = [r["last_crawl_at"] for r in mine if r["last_crawl_at"]]
         coverage.append({
             "code": d.code, "level": d.level, "province_code": d.province_code, "province": d.province,
@@ -166,16 +177,15 @@ def census_rows(db: sqlite_utils.Database, sites: Iterable[Site],
             "parent_code": d.parent_code, "portal_status": mine[0]["portal_status"] if mine else "no_portal",
             "sites": " ".join(r["site_id"] for r in mine) or None,
             "home_url": mine[0]["home_url"] if mine else None,
-            "reports": sum(sum(a.values()) for a in per_year.values()),
-            "agencies": len({a for by_agency in per_year.values() for a in by_agency if a}),
+            "reports": sum(per_year.values()),
+            "agencies": len(set().union(*agencies_of.values())),
             "first_year": known_years[0] if known_years else None,
             "last_year": known_years[-1] if known_years else None,
             "reports_by_year": json.dumps(reports_by_year) if reports_by_year else None,
             "last_crawl_at": max(crawled) if crawled else None})
         for year in known_years:
             years.append({"code": d.code, "province": d.province, "full_name": d.full_name, "report_year": year,
-                          "reports": sum(per_year[year].values()),
-                          "agencies": len([a for a in per_year[year] if a])})
+                          "reports": per_year[year], "agencies": len(agencies_of.get(year, ()))})
     return {"divisions": division_rows, "portals": portals, "coverage": coverage, "coverage_years": years}
 
 
