@@ -197,8 +197,11 @@ def write(db: sqlite_utils.Database, sites: Iterable[Site],
     for table in ("coverage_years", "coverage", "portals", "divisions"):  # children before parents
         db.execute(f"delete from [{table}]")
     for table in ("divisions", "portals", "coverage", "coverage_years"):
-        if rows[table]:
-            db[table].insert_all(rows[table], batch_size=1000)
+        cols = list(TABLES[table][0])
+        # one executemany inside the caller's transaction (insert_all commits every ~100 rows)
+        db.conn.executemany(f"insert into [{table}] ({', '.join(f'[{c}]' for c in cols)}) "
+                            f"values ({', '.join('?' * len(cols))})",
+                            ([row.get(c) for c in cols] for row in rows[table]))
     db["build_meta"].upsert({"key": "divisions_source", "value": divisions_mod.source()}, pk="key")
     return {t: len(r) for t, r in rows.items()}
 
