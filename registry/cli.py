@@ -118,6 +118,12 @@ def region_from_pages(pages: list[str]) -> tuple[divisions.Division, str] | None
     return None
 
 
+def ambiguous_divisions(pages: list[str]) -> list[divisions.Division]:
+    """Divisions whose name a page title carries but shares with others (朝阳区: Beijing, Changchun)."""
+    titles = " ".join(t for text in pages for t in TITLE_RE.findall(text))
+    return [d for d in divisions.all_divisions() if d.level != "province" and d.name in titles]
+
+
 def default_site_id(url: str) -> str:
     host = (urlsplit(url).hostname or "").removeprefix("www.")
     label = host.removesuffix(".gov.cn").split(".")[0]
@@ -152,7 +158,10 @@ def site_from_detection(url: str, fetch: Fetch | None = None, *, site_id: str | 
     else:
         found = region_from_pages(pages)
         if found is None:
-            raise SystemExit(f"{url}: could not tell the division from the pages; give --region CODE")
+            maybe = ambiguous_divisions(pages)
+            hint = ("; the titles name " + ", ".join(f"{d.code} {d.province}{d.full_name}" for d in maybe[:6])
+                    if maybe else "")
+            raise SystemExit(f"{url}: could not tell the division from the pages{hint}; give --region CODE")
         division, how = found
     entry = det.entry_url
     columns = [c.url for c in det.columns if c.url != entry]

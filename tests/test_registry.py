@@ -213,8 +213,11 @@ def test_sites_add_needs_a_region_it_cannot_tell(tmp_path: Path) -> None:
 
     with pytest.raises(SystemExit, match="could not tell the division from the pages; give --region"):
         site_from_detection("http://www.example.gov.cn/", fetch)
+    page = page.replace("信息公开", "朝阳区人民政府 信息公开")  # two divisions are named 朝阳区
+    with pytest.raises(SystemExit, match="the titles name 110105 北京市朝阳区, 220104 吉林省长春市朝阳区; give --region"):
+        site_from_detection("http://www.example.gov.cn/", fetch)
     site = site_from_detection("http://www.example.gov.cn/", fetch, region="350104")
-    assert (site.site_id, site.region_code, site.name, site.family) == ("example", "350104",
-                                                                        "福州市仓山区人民政府", "generic")
+    assert (site.site_id, site.region_code, site.family) == ("example", "350104", "generic")
+    assert site.name == "福州市仓山区人民政府"  # the title names another government: composed from the division
     assert site.status == "active" and site.footholds == ("http://www.example.gov.cn/a/",)
     assert divisions.lookup(site.region_code).full_name == "福州市仓山区"
