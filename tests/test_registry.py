@@ -221,3 +221,30 @@ def test_sites_add_needs_a_region_it_cannot_tell(tmp_path: Path) -> None:
     assert site.name == "福州市仓山区人民政府"  # the title names another government: composed from the division
     assert site.status == "active" and site.footholds == ("http://www.example.gov.cn/a/",)
     assert divisions.lookup(site.region_code).full_name == "福州市仓山区"
+
+
+def test_sites_add_on_generated_portals_from_their_home_page(tmp_path: Path) -> None:
+    """Generated portals (replica/variants) from the home page: the family, the division from the
+    home page's title when it names one division, else a clear request for --region."""
+    from crawler.detect import http_fetch
+    from registry.cli import TITLE_RE
+    from replica.variants import generate
+    from replica.variants.server import VariantServer
+
+    portals = [generate(seed, family) for seed, family in ((11, "trs"), (12, "gkmlpt"), (13, "jcms"), (15, "jpaas"))]
+    with VariantServer(portals) as srv:
+        for sid, man in srv.manifest.items():
+            path = tmp_path / f"{sid}.csv"
+            path.write_text(f"{HEADER}\n", encoding="utf-8")
+            title = TITLE_RE.search(http_fetch()(man["home_url"])[2]).group(1)  # decoded as detect does (GBK too)
+            named = divisions.find_in_text(title)
+            out = xxgk("sites", "--registry", str(path), "add", man["home_url"], "--site-id", sid)
+            if not named:
+                assert out.returncode != 0 and "give --region CODE" in out.stderr, (sid, title, out.stderr)
+                continue
+            assert out.returncode == 0, (sid, out.stderr)
+            [site] = registry.load(path)
+            assert site.region_code == named[0].code and named[0].name in site.name, (sid, title)
+            assert site.family == man["platform"] and site.home_url == man["home_url"]
+            found = set(site.footholds) | set(site.entry_urls)
+            assert found & {c["url"] for c in man["columns"]} or not site.footholds, sid
