@@ -32,10 +32,11 @@ class Signature:
     variant: str
     pattern: re.Pattern[str]
     what: str  # the evidence, in words
+    weight: int = 2  # URL and API shapes; a CSS class or label style alone weighs 1
 
 
-def _sig(family: str, variant: str, pattern: str, what: str) -> Signature:
-    return Signature(family, variant, re.compile(pattern, re.I), what)
+def _sig(family: str, variant: str, pattern: str, what: str, weight: int = 2) -> Signature:
+    return Signature(family, variant, re.compile(pattern, re.I), what, weight)
 
 
 # Matched against page HTML (links included). Evidence in the field-guide files named.
@@ -43,7 +44,7 @@ SIGNATURES: tuple[Signature, ...] = (
     # trs-fujian.md §1
     _sig("trs", "static", r"""/\d{6}/t\d{8}_\d+\.s?html?\b""", "TRS detail URL {YYYYMM}/t{YYYYMMDD}_{id}.htm"),
     _sig("trs", "static", r"createPageHTML\s*\(", "TRS pager createPageHTML()"),
-    _sig("trs", "static", r"class=[\"'][^\"']*TRS_Editor", "TRS body container div.TRS_Editor"),
+    _sig("trs", "static", r"class=[\"'][^\"']*TRS_Editor", "TRS body container div.TRS_Editor", 1),
     _sig("trs", "static", r"/[PW]0\d{8}\d{12}\.\w{2,5}\b", "TRS attachment name P0{YYYYMMDD}{12 digits}"),
     _sig("trs", "was5", r"/was5/web/search\?", "TRS WAS5 search endpoint"),
     # gkmlpt-guangdong.md §1
@@ -68,7 +69,7 @@ SIGNATURES: tuple[Signature, ...] = (
     _sig("fujian-cms", "cms-html", r"/cms/html/\w+/\d{4}-\d{2}-\d{2}/\d+\.html", "Fujian county /cms/html/{site}/{date}/{id}.html"),
     _sig("hanweb-datacall", "datacall", r"datacall|data-call", "Hanweb datacall client-rendered column"),
     _sig("shanxi-son", "son-list", r"/son/list/", "Shanxi /son/list/ lists"),
-    _sig("trs", "chongqing", r"\[\s*索\s*引\s*号\s*\]", "bracket labels [ 索引号 ] (Chongqing TRS)"),
+    _sig("trs", "chongqing", r"\[\s*索\s*引\s*号\s*\]", "bracket labels [ 索引号 ] (Chongqing TRS)", 1),
 )
 
 
@@ -127,7 +128,7 @@ def http_fetch(timeout: float = 15.0, user_agent: str | None = None) -> Fetch:
     return fetch
 
 
-def detect(url: str, fetch: Fetch | None = None, max_pages: int = 8) -> Detection:
+def detect(url: str, fetch: Fetch | None = None, max_pages: int = 15) -> Detection:
     """Fetch `url` (a home page, or any page of the portal) and up to `max_pages - 1` more."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise ValueError(f"not an http(s) URL: {url!r}")
@@ -137,6 +138,7 @@ def detect(url: str, fetch: Fetch | None = None, max_pages: int = 8) -> Detectio
     queue: list[tuple[str, str]] = [(url, "home")]  # (url, why)
     seen: set[str] = set()
     gkmlpt_indexes: list[str] = []
+    weights: dict[str, int] = {}
     while queue and det.pages_fetched < max_pages:
         page_url, why = queue.pop(0)
         if page_url in seen:
@@ -150,6 +152,11 @@ def detect(url: str, fetch: Fetch | None = None, max_pages: int = 8) -> Detectio
         det.pages_fetched += 1
         if status >= 400:
             det.errors.append(f"{page_url}: HTTP {status}")
+            bare = re.sub(r"/index\.s?html?$", "/", page_url)
+            if bare != page_url and bare not in seen:  # a dead `…/index.htm`: its directory may answer
+                queue.insert(0, (bare, why))
+                if det.entry_url == page_url:
+                    det.entry_url = bare
             continue
         if page_url == url:
             det.home_url = _origin(final) + "/"
@@ -157,6 +164,7 @@ def detect(url: str, fetch: Fetch | None = None, max_pages: int = 8) -> Detectio
             m = sig.pattern.search(text) or sig.pattern.search(final)
             if m:
                 hits.setdefault((sig.family, sig.variant), []).append(f"{sig.what}: {m.group(0)[:80]!r} on {final}")
+                weights[sig.what] = sig.weight
         if gkmlpt.INDEX_RE.search(urlsplit(final).path):
             _gkmlpt_columns(det, final, text)
             continue
@@ -190,16 +198,16 @@ def detect(url: str, fetch: Fetch | None = None, max_pages: int = 8) -> Detectio
             if reports:  # one report page shows the platform's detail template
                 queue.insert(0, (reports[0].url, "report"))
             continue
-        if det.columns and not any(w == "column" for _, w in queue) and not hits:
+        if det.columns and not any(w == "column" for _, w in queue):
             # one column page (and a report) tells the family apart
             for col in det.columns[:1]:
-                if "#" not in col.url and col.url not in seen:
+                if "#" not in col.url and col.url not in seen and not any(c.url in seen for c in det.columns):
                     queue.insert(0, (col.url, "column"))
         for link in entries[:2]:
             queue.append((link.url, "entry"))
         for link in navs[:4]:
             queue.append((link.url, "navigation"))
-    _decide_family(det, hits)
+    _decide_family(det, hits, weights)
     if det.entry_url is None and det.columns:
         det.entry_url = det.columns[0].found_on
     return det
@@ -225,10 +233,10 @@ def _add_column(det: Detection, url: str, name: str, found_on: str) -> None:
     det.evidence.append(f"column: link text {common.clean(name)!r} -> {url} on {found_on}")
 
 
-def _decide_family(det: Detection, hits: dict[tuple[str, str], list[str]]) -> None:
+def _decide_family(det: Detection, hits: dict[tuple[str, str], list[str]], weights: dict[str, int]) -> None:
     scores: dict[str, int] = {}
     for (family, _variant), found in hits.items():
-        scores[family] = scores.get(family, 0) + len({f.split(":")[0] for f in found})
+        scores[family] = scores.get(family, 0) + sum(weights.get(w, 2) for w in {f.split(": ")[0] for f in found})
     det.scores = scores
     if not scores:
         det.evidence.append("no platform signature matched: generic")
@@ -269,7 +277,7 @@ def _same_site(url: str, home_url: str) -> bool:
 # -- `xxgk detect URL` ---------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("urls", nargs="+", metavar="URL", help="a portal's home page (or any page of it)")
-    parser.add_argument("--max-pages", type=int, default=8, help="pages fetched per portal (default 8)")
+    parser.add_argument("--max-pages", type=int, default=15, help="pages fetched per portal (default 15)")
     parser.add_argument("--json", action="store_true", help="print JSON, one object per line")
 
 

@@ -114,5 +114,5 @@ def is_navigation_text(text: str | None) -> bool:
     t = squash(text)
     if not t or len(t) > 24 or ANNUAL_TITLE_RE.search(t) or NOT_NAV_RE.search(t):
         return False
-    return bool(re.search(r"信息公开|政务公开|公开目录|主动公开|其他信息|部门|单位|机构|乡镇|街道|"
+    return bool(re.search(r"信息公开|政务公开|公开目录|主动公开|其他信息|部门|镇街|单位|机构|乡镇|街道|"
                           r"(?:局|委|办|厅|政府|办事处|街道|乡|镇|中心|管委会|室|院|署|所|站|会)$", t))

@@ -36,7 +36,7 @@ def test_scrapy_list_shows_sites_and_families(tmp_path: Path) -> None:
     listed = out.stdout.split()
     # one spider per registry line (registry/sites.csv) and one per platform family
     assert listed == sorted([*SITE_SPIDERS, *PLATFORM_SPIDERS])
-    assert {"changle", "chaoyang", "fuzhou", "haiyan", "jinjiang"} <= set(listed)
+    assert {"changle", "chaoyang", "fuzhou", "haiyan", "jinjiang", "generic", "gkmlpt", "jcms", "trs"} <= set(listed)
 
 
 def test_generic_family_spider_crawls_a_portal_without_code(tmp_path: Path, replica: Any) -> None:

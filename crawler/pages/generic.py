@@ -71,7 +71,7 @@ def _row_of(a: object) -> object | None:
     depth = 0
     while el is not None and depth < 4:
         parent = el.getparent()
-        if el.tag in ROW_TAGS and parent is not None:
+        if el.tag in ROW_TAGS and parent is not None and len(el.findall(".//a")) <= 3:
             same = sum(1 for s in parent if getattr(s, "tag", None) == el.tag)
             if same >= 2 or el.tag in ("li", "tr", "dl"):
                 if common.DATE_RE.search(el.text_content() or ""):
@@ -159,7 +159,8 @@ def page_urls(html: str, url: str, root: object | None = None) -> list[str]:
     for link in common.links(root, url):  # type: ignore[arg-type]
         if linktext.is_next_page_text(link.text) and _same_list(link.url, url):
             out.append(_norm(link.url))
-    seen, ordered = {_norm(url)}, []
+    here = _norm(url)
+    seen, ordered = {here, *(here + f"index.{e}" for e in ("html", "htm", "shtml") if here.endswith("/"))}, []
     for u in out:
         u = _norm(u)
         if u not in seen:
@@ -231,12 +232,14 @@ def parse_detail(html: str, url: str) -> tuple[str, dict[str, str], list[common.
             meta[f] = common.iso_date(meta[f]) or meta[f]
     if meta.get("title") and (not title or not linktext.is_annual_report_title(title)):
         title = meta["title"]
+    for att in attachments:
+        att.url = _norm(att.url)
     known = {a.url for a in attachments}
     for a in soup.find_all("a", href=True):
-        href = a["href"].strip()
+        href = re.sub(r"[\t\n\r]", "", a["href"]).strip(" \u3000\xa0")
         if not href or href.startswith(("javascript:", "mailto:", "#")):
             continue
-        full = urljoin(url, href)
+        full = _norm(urljoin(url, href))
         name = common.clean(a.get("title") or a.get_text(" "))
         if full in known or re.search(r"\.s?html?$", urlsplit(full).path, re.I):
             continue

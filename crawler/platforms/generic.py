@@ -11,6 +11,7 @@ spider uses that platform's reader for it, so a mixed portal works too.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -26,19 +27,28 @@ from crawler.platforms.jcms import JcmsSpider
 
 EMPTY_MARKERS = ("暂无信息", "暂无数据", "暂无内容", "没有记录", "无相关信息", "暂无记录", "没有找到")
 SUBCOLUMN_DEPTH = 3
+GUESSED_PAGE_RE = re.compile(r"(/index_\d+\.)(s?html?)$")
 
 
 class GenericSpider(PortalSpider):
     name = "generic"
     platform = "generic"
     detail_parser = staticmethod(generic.parse_detail)
-    discovery_depth: ClassVar[int] = 4
+    # discovery is bounded by the page budget (XXGK_GENERIC_DISCOVERY_MAX_PAGES), not by a small
+    # depth: 部门 columns three or four levels below an entry that moved are normal
+    discovery_depth: ClassVar[int] = 8
 
     # borrowed readers of known machinery met on an unknown portal
     parse_index = GkmlptSpider.parse_index
     open_category = GkmlptSpider.open_category
     parse_api = GkmlptSpider.parse_api
     parse_proxy = JcmsSpider.parse_proxy
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):  # type: ignore[no-untyped-def]
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_discovery_pages = crawler.settings.getint("XXGK_GENERIC_DISCOVERY_MAX_PAGES", 200)
+        return spider
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -47,7 +57,10 @@ class GenericSpider(PortalSpider):
 
     def request(self, url: str, callback: Any, kind: str, dont_filter: bool = False, **meta: Any) -> Any:
         """Every URL in one spelling (browsers drop tabs and newlines inside an href; `//`, `./`)."""
-        return super().request(generic.normalise_url(url), callback, kind, dont_filter, **meta)
+        url = generic.normalise_url(url)
+        if kind == "list" and GUESSED_PAGE_RE.search(url):
+            meta.setdefault("expected_status", (404,))  # a guessed page name: 404 means try the next spelling
+        return super().request(url, callback, kind, dont_filter, **meta)
 
     def canonical(self, url: str) -> str:
         return super().canonical(generic.normalise_url(url))
@@ -105,6 +118,9 @@ class GenericSpider(PortalSpider):
         if not isinstance(response, TextResponse):
             yield from super().parse_column(response)
             return
+        if response.status == 404:
+            yield from self.other_page_spelling(response)
+            return
         column_url = response.meta.get("column_url") or self.canonical(response.url)
         page = self.parse_list_page(response)
         subs = self.subcolumns(response, column_url)
@@ -130,6 +146,22 @@ class GenericSpider(PortalSpider):
                    "found_on": self.canonical(response.url)}
             yield self.request(url, self.parse_column, "list", column_url=key,
                                column_agency=response.meta.get("column_agency"), subcolumn_depth=depth + 1)
+
+    def other_page_spelling(self, response: TextResponse) -> Iterator[Any]:
+        """`index_1.shtml` is not there: the same page as .html/.htm (a directory column URL does not
+        say which extension its numbered pages have); the pages queued after it follow the spelling found."""
+        m = GUESSED_PAGE_RE.search(response.url)
+        tried = set(response.meta.get("tried_exts") or ()) | {m.group(2) if m else ""}
+        rest = [e for e in ("html", "htm", "shtml") if e not in tried]
+        if not m or not rest:
+            self.session.error(response.url, "fetch", "http_404", "list page announced by the pager is missing")
+            return
+        new = rest[0]
+        url = response.url[: m.start(2)] + new + response.url[m.end(2):]
+        pending = [{**p, "url": GUESSED_PAGE_RE.sub(lambda x: x.group(1) + new, p["url"])}
+                   for p in response.meta.get("xxgk_pending") or []]
+        keep = {k: response.meta[k] for k in ("column_url", "column_agency") if k in response.meta}
+        yield self.request(url, self.parse_column, "list", xxgk_pending=pending, tried_exts=sorted(tried), **keep)
 
     def subcolumns(self, response: TextResponse, column_url: str) -> list[tuple[str, str]]:
         """Links of a 年度报告 column to its sub-columns: years, unit types, or units (then any name,
@@ -172,7 +204,8 @@ class GenericSpider(PortalSpider):
                 yield from super().parse_detail(response)
             return
         page = self.parse_detail_page(response)
-        if linktext.is_column_text(page.title) and self.looks_like_list(response):
+        if linktext.is_column_text(page.title) and (
+                self.looks_like_list(response) or generic.parse_list(response.text, response.url).subcolumns):
             # a "report" that is a list of reports: a year column named `2023年政府信息公开年报`
             yield from self.open_column(response.url, page.title, response.meta.get("column_agency"),
                                         found_on=response.url, fetched=response)

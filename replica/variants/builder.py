@@ -57,7 +57,7 @@ class Builder:
         self._spell_i += 1
         if style == "index_file" and not target.endswith("/"):
             style = "abs_path"
-        return m.spell(target, page_path, style)
+        return m.spell(target, page_path, style, "index." + self.ext)
 
     def add_page(self, path: str, text: str, status: int = 200) -> None:
         self.portal.pages[path] = m.resource(text, self.charset, status)
@@ -125,6 +125,10 @@ class Builder:
         p.reports = [r for r in self.all_reports() if r.path]
         p.docs = [d for d in self.content.docs if d.path]
         p.columns = self.manifest_columns()
+        # what a site config would carry as evidence: one known report page and one known column
+        if p.reports:
+            last = p.reports[-1]
+            p.footholds = [p.reports[0].path, last.column]
         return p
 
     def units_in_tree(self) -> list[dict[str, Any]] | None:
@@ -160,9 +164,13 @@ class Builder:
 
     def render_home(self, entry_path: str) -> None:
         link = self.f.get("home_link", "政府信息公开")
+        href = m.esc(self.href(entry_path, "/"))
+        anchor = {"img_alt": f'<a href="{href}"><img src="/images/zwgk.png" alt="{m.esc(link)}"></a>',
+                  "title": f'<a href="{href}" title="{m.esc(link)}" class="icon-zwgk"></a>'}.get(
+            self.f.get("home_link_style", "text"), f'<a href="{href}">{m.esc(link)}</a>')
         body = ('<div class="banner">欢迎访问</div><div class="news"><h3>要闻动态</h3><ul>'
                 '<li><a href="/xwzx/">新闻中心</a></li><li><a href="/xwzx/tzgg/">通知公告</a></li></ul></div>'
-                f'<div class="zwgk"><h3>政务</h3><ul><li><a href="{m.esc(self.href(entry_path, "/"))}">{m.esc(link)}</a></li>'
+                f'<div class="zwgk"><h3>政务</h3><ul><li>{anchor}</li>'
                 '<li><a href="/bsfw/">办事服务</a></li><li><a href="/hdjl/">互动交流</a></li></ul></div>')
         self.add_page("/", m.page(self.content.region + "人民政府门户网站", body, self.charset))
         self.portal.home_path = "/"

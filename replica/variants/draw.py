@@ -28,9 +28,16 @@ FEATURES: dict[str, list[Any]] = {
     "year_name": ["{y}年", "{y}年度", "{y}年政府信息公开年报"],
     "year_slug": ["{y}ndbg", "{y}n", "{y}nzfxxgkndbg"],
     "list_markup": ["ul_after", "ul_before", "table", "div"],
-    "pagination": ["create_page", "count_page", "next_link"],
+    # TRS pagers (trs-fujian.md §5.1): createPageHTML 0-based (index_1 = page 2), the form with a
+    # target id first and total records last and 1-based pages (index_2 = page 2), var countPage,
+    # plain 下一页/尾页 links
+    "pagination": ["create_page", "count_page", "next_link", "create_page_1based"],
+    # how the home page links the 信息公开 page: its text, an image with alt text, a title attribute
+    "home_link_style": ["text", "img_alt", "title"],
     "page_size": [3, 4, 6, 20],
-    "meta_block": ["ul", "table", "brackets"],
+    # the 公开 block as a list, a table, bracket labels, or none at all (only 时间/信息来源 lines:
+    # 莆田秀屿, 厦门同安, 海盐 pages show no 索引号)
+    "meta_block": ["ul", "table", "brackets", "none"],
     "attachment": ["link", "js_var"],
     "charset": ["utf-8", "gbk"],
     "empty_column": ["none", "暂无信息", "暂无数据", "empty_list"],
@@ -45,16 +52,16 @@ FEATURES: dict[str, list[Any]] = {
     "jcms_list": ["inline_and_proxy", "proxy_only"],
 }
 FAMILY_FEATURES: dict[str, tuple[str, ...]] = {
-    "trs": ("entry", "home_link", "organisation", "annual_name", "year_name", "year_slug", "list_markup",
+    "trs": ("entry", "home_link", "home_link_style", "organisation", "annual_name", "year_name", "year_slug", "list_markup",
             "pagination", "page_size", "meta_block", "attachment", "charset", "empty_column", "decoys",
             "dual_listing", "link_spelling"),
-    "gkmlpt": ("entry", "home_link", "organisation", "annual_name", "year_name", "list_markup", "pagination",
+    "gkmlpt": ("entry", "home_link", "home_link_style", "organisation", "annual_name", "year_name", "list_markup", "pagination",
                "page_size", "meta_block", "charset", "empty_column", "decoys", "dual_listing", "link_spelling",
                "gkmlpt_tree", "gkmlpt_end"),
-    "jcms": ("entry", "home_link", "organisation", "annual_name", "year_name", "list_markup", "page_size",
+    "jcms": ("entry", "home_link", "home_link_style", "organisation", "annual_name", "year_name", "list_markup", "page_size",
              "meta_block", "attachment", "charset", "empty_column", "decoys", "dual_listing", "link_spelling",
              "jcms_list"),
-    "jpaas": ("entry", "home_link", "organisation", "annual_name", "year_name", "list_markup", "page_size",
+    "jpaas": ("entry", "home_link", "home_link_style", "organisation", "annual_name", "year_name", "list_markup", "page_size",
               "meta_block", "attachment", "charset", "empty_column", "decoys", "dual_listing", "link_spelling"),
 }
 

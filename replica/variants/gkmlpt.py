@@ -98,7 +98,7 @@ class GkmlptBuilder(Builder):
             cfg = (f"window._CONFIG = {{ SID: '{self.sids[u['slug']]}', TREE: {json.dumps(u['tree'], ensure_ascii=False)}, "
                    f"SERVICE_AREA_ID: '{u['code']}' }};")
             self.add_page(f"/{u['slug']}/gkmlpt/index",
-                          "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>政府信息公开</title></head><body>"
+                          m.page("政府信息公开", "", self.charset, chrome=False).split("<body>")[0] + "<body>"
                           f"<div id=\"app\"></div><script>{cfg}</script></body></html>")
 
     def report_page(self, r: VReport, path: str) -> str:

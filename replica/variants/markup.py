@@ -26,7 +26,7 @@ def relative(from_dir: str, to_path: str) -> str:
     return r if r.startswith("../") else "./" + r
 
 
-def spell(target: str, page_path: str, style: str) -> str:
+def spell(target: str, page_path: str, style: str, index_name: str = "index.htm") -> str:
     """The href a page writes for site path `target` in one of the odd but valid spellings."""
     page_dir = page_path if page_path.endswith("/") else page_path.rsplit("/", 1)[0] + "/"
     if style == "rel_dot":
@@ -53,7 +53,7 @@ def spell(target: str, page_path: str, style: str) -> str:
     if style == "fullwidth_space":
         return "\u3000" + target + "\u3000"
     if style == "index_file" and target.endswith("/"):
-        return target + "index.htm"
+        return target + index_name
     return target
 
 
@@ -117,6 +117,10 @@ def meta_block(r: VReport, style: str, pad: str = "\u3000") -> tuple[str, tuple[
     values = {"index_no": r.index_no, "agency": r.agency, "written_date": r.written.isoformat(),
               "title": r.title, "doc_no": r.doc_no, "published_date": r.published.strftime("%Y-%m-%d")}
     shown = tuple(k for k in values if k != "doc_no" or r.doc_no)
+    if style == "none":
+        return (f'<ul class="article-info"><li>发布时间：{r.published:%Y-%m-%d %H:%M}</li>'
+                f'<li>信息来源：{esc(r.agency)}</li><li>浏览次数：<span id="hits"></span></li></ul>'), \
+            ("title", "published_date")
     if style == "table":
         cells = [f"<td class=\"l\">{LABELS[k]}：</td><td>{esc(values[k])}</td>" for k in values]
         rows = "".join("<tr>" + "".join(cells[i:i + 2]) + "</tr>" for i in range(0, len(cells), 2))

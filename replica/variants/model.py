@@ -89,7 +89,8 @@ class VariantPortal:
         `.`/`..` resolved); a directory answers its index file."""
         clean = normal_path(path)
         if method in ("GET", "HEAD", "POST"):
-            for candidate in (path, clean):
+            index = re.sub(r"/index\.s?html?$", "/", clean)
+            for candidate in (path, clean, index):
                 if candidate in self.pages:
                     return self.pages[candidate]
         if self.dynamic is not None:

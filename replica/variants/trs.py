@@ -13,6 +13,10 @@ def pager_html(how: str, n_pages: int, k: int, stem: str, ext: str, first: str) 
         return '<div class="page"></div>' if how != "count_page" else ""
     if how == "create_page":
         return f'<div class="page" id="page_div"></div><script>createPageHTML({n_pages}, {k}, "{stem}", "{ext}");</script>'
+    if how == "create_page_1based":
+        total = n_pages * 10
+        return (f'<div class="page" id="page_div"></div><script>createPageHTML("page_div", {n_pages}, {k + 1}, '
+                f'"{stem}", "{ext}", {total});</script>')
     if how == "count_page":
         return f"<script>var countPage = {n_pages};var currentPage = {k};</script><div id=\"pager\"></div>"
     name = lambda i: first if i == 0 else f"{stem}_{i}.{ext}"  # noqa: E731
@@ -38,7 +42,8 @@ class TrsBuilder(Builder):
         pages = [items[i:i + size] for i in range(0, len(items), size)] or [[]]
         how = self.f.get("pagination", "create_page")
         for k, chunk in enumerate(pages):
-            path = col.path + ("index.htm" if k == 0 else f"index_{k}.htm")
+            one_based = how == "create_page_1based"
+            path = col.path + ("index.htm" if k == 0 else f"index_{k + 1 if one_based else k}.htm")
             rows = [(self.href(t, path), title, d) for t, title, d, _ in chunk]
             body = f'<h2 class="col-title">{m.esc(col.name)}</h2>'
             if k == 0:

@@ -101,6 +101,8 @@ class NoneBuilder(Builder):
 
     def href(self, target: str, page_path: str) -> str:
         out = super().href(target, page_path)
+        if out.startswith("//") and not out.startswith("//" + m.NETLOC):
+            out = target  # markup.spell's double_slash on a one-segment path names another host
         return out + "l" if out.endswith("/index.htm") else out  # this family's directory index
 
     def add_page(self, path: str, text: str, status: int = 200) -> None:
