@@ -47,7 +47,7 @@ SHORT = {"new_reports": "new", "changed_reports": "changed", "removed_reports": 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sites", action="append", metavar="SITE[,SITE...]",
-                   help="crawl only these sites (repeatable; default: every configured site "
+                   help="crawl only these sites (repeatable; default: every active registry site "
                         "plus every --platform-site)")
     p.add_argument("--base-url", action="append", metavar="SITE=URL",
                    help="rebase a site onto a replica (repeatable)")

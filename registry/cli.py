@@ -47,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
         return cmd_add(args, path)
     try:
         sites = registry.load(path)
+    except FileNotFoundError:
+        print(f"{path}: no such registry file", file=sys.stderr)
+        return 1
     except registry.RegistryError as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -187,7 +190,7 @@ def cmd_add(args: argparse.Namespace, path: Path) -> int:
                                status=args.status, max_pages=args.max_pages)
     try:
         if args.dry_run:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig") if path.exists() else ",".join(registry.COLUMNS)
             site = registry.parse(text.rstrip("\n") + "\n" + site.to_line() + "\n", source=str(path))[-1]
         else:
             site = registry.append(site, path)

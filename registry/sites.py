@@ -202,7 +202,7 @@ def registry_path() -> Path:
 @cache
 def _load(path: str, mtime_ns: int) -> tuple[Site, ...]:
     p = Path(path)
-    return tuple(parse(p.read_text(encoding="utf-8"), source=str(p)))
+    return tuple(parse(p.read_text(encoding="utf-8-sig"), source=str(p)))  # a spreadsheet's BOM is fine
 
 
 def load(path: Path | None = None) -> list[Site]:
@@ -229,7 +229,7 @@ def default_sites(path: Path | None = None) -> list[str]:
 def append(site: Site, path: Path | None = None) -> Site:
     """Check `site` against the registry and add its line at the end (the file is read back)."""
     p = path or registry_path()
-    text = p.read_text(encoding="utf-8")
+    text = p.read_text(encoding="utf-8-sig") if p.exists() else ",".join(COLUMNS) + "\n"  # a new private list
     line = site.to_line()
     new_text = text + ("" if text.endswith("\n") or not text else "\n") + line + "\n"
     added = parse(new_text, source=str(p))[-1]  # raises RegistryError on a bad or duplicate line

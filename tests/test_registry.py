@@ -247,3 +247,15 @@ def test_sites_add_on_generated_portals_from_their_home_page(tmp_path: Path) -> 
             assert site.family == man["platform"] and site.home_url == man["home_url"]
             found = set(site.footholds) | set(site.entry_urls)
             assert found & {c["url"] for c in man["columns"]} or not site.footholds, sid
+
+
+def test_a_spreadsheet_saved_registry_and_a_new_private_list(tmp_path: Path) -> None:
+    saved = tmp_path / "excel.csv"  # a spreadsheet writes a byte-order mark and CRLF line ends
+    saved.write_bytes(("\ufeff" + HEADER + "\r\n" + GOOD + "\r\n").encode("utf-8"))
+    assert [s.site_id for s in registry.load(saved)] == ["changle"]
+    private = tmp_path / "mine.csv"  # does not exist yet: append starts it with the header
+    registry.append(registry.load(saved)[0], private)
+    assert private.read_text(encoding="utf-8").splitlines()[0] == HEADER
+    assert registry.load(private) == registry.load(saved)
+    missing = xxgk("sites", "--registry", str(tmp_path / "none.csv"), "list")
+    assert missing.returncode == 1 and "no such registry file" in missing.stderr
