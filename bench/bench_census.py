@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 def main() -> None:
     import sqlite_utils
 
-    from archive.build_schema import ensure_schema
+    from archive.build.schema import ensure_schema
     from registry import census, divisions
     from registry import sites as registry
 

@@ -8,8 +8,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from archive.home import Home
-from archive.records import iter_records
+from archive.store.home import Home
+from archive.store.records import iter_records
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archive.build_history import fold
+from archive.build.history import fold
 
 ORIGIN = "https://www.example.gov.cn"
 COL_A = ORIGIN + "/zfxxgk/ndbg/2023n/"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.build import build
-from archive.home import Home
+from archive.build.builder import build
+from archive.store.home import Home
 from fixtures.archive.factory import make_scenario
 from registry import census, divisions
 from registry import sites as registry
@@ -132,7 +132,7 @@ def test_adding_a_portal_rebuilds_the_census_without_a_crawl(tmp_path: Path, mon
 def test_the_build_does_not_import_scrapy(tmp_path: Path) -> None:
     home = Home.from_env(tmp_path / "home")
     make_scenario(home)
-    code = ("import sys; from archive.build import build; from archive.home import Home; "
+    code = ("import sys; from archive.build.builder import build; from archive.store.home import Home; "
             f"build(Home.from_env({str(home.root)!r}), progress=False); "
             "bad = sorted(m for m in sys.modules if m == 'scrapy' or m.startswith(('scrapy.', 'spiders', 'crawler.')));"
             "print(bad); sys.exit(1 if bad else 0)")
@@ -143,7 +143,7 @@ def test_the_build_does_not_import_scrapy(tmp_path: Path) -> None:
 
 
 def test_datasette_shows_coverage_per_province_with_descriptions(built: Home) -> None:
-    from archive.serve import serve_app
+    from archive.serve.app import serve_app
 
     srv = serve_app(built)
     try:

@@ -105,7 +105,7 @@ def test_jpaas_columns_read_from_the_gateway_without_a_browser(result: dict[str,
 
 def test_a_moved_entry_is_remembered_for_the_next_run(result: dict[str, Any], tmp_path: Path) -> None:
     from crawler.session import SiteState
-    from archive.home import Home
+    from archive.store.home import Home
 
     moved = next(s for s in result["scores"].values() if s["features"]["entry"] != "ok")
     state = SiteState.load(Home(result["home"]), moved["site_id"])

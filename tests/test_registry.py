@@ -129,7 +129,7 @@ def test_spiders_made_from_the_registry_equal_the_hand_written_ones() -> None:
 
 
 def test_every_line_has_a_spider_and_unverified_ones_are_not_crawled_by_default() -> None:
-    from crawler.run import jobs_for
+    from crawler.jobs import jobs_for
     from crawler.sites import site_spiders
     from spiders import SITE_SPIDERS
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive import urlnorm
-from archive.records import short_hash
+from archive.store.records import short_hash
 
 GONE_STATUSES = {404, 410}
 GONE_ERROR_KINDS = {"http_404", "http_410", "not_found", "gone"}
