@@ -47,7 +47,7 @@ def test_tables_hold_every_capture_version(built):
     assert {r["site_id"] for r in q(home, "select site_id from sites")} == {"changle", "fuzhou"}
     changle = q(home, "select * from sites where site_id = 'changle'")[0]
     assert json.loads(changle["column_urls"]) == [CL_COL]
-    if optional("crawler.sites", "site_info") is not None:  # the crawler's site registry
+    if optional("registry.sites", "site_info") is not None:  # the portal registry (registry/sites.csv)
         assert (changle["name"], changle["region_code"], changle["county"]) == ("福州市长乐区人民政府", "350112", "长乐区")
     else:  # until it exists: what the records hold
         assert (changle["platform"], changle["home_url"]) == ("trs", "http://www.fzcl.gov.cn")
