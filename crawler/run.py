@@ -17,7 +17,7 @@ from crawler.jobs import CrawlJob, format_summary, jobs_for, parse_mapping
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("sites", nargs="*", help="site ids (default: every configured site)")
+    parser.add_argument("sites", nargs="*", help="site ids (default: every active site of registry/sites.csv)")
     parser.add_argument("--base-url", action="append", metavar="SITE=URL",
                         help="rebase a site onto a replica (repeatable)")
     parser.add_argument("--delay", type=float, help="seconds between requests to one portal (default 1.0)")

@@ -79,6 +79,8 @@ class PortalSpider(scrapy.Spider):
     # report pages): more footholds for a crawl than the entry alone
     footholds: ClassVar[list[str]] = []
     extra_hosts: ClassVar[list[str]] = []  # other hosts of the same government (attachments, sub-domains)
+    registry_status: str = ""  # active | unverified (registry/sites.py); "" for an ad hoc crawl
+    family: str = ""           # the registry's platform family (may be finer than `platform`)
 
     detail_url_re: ClassVar[re.Pattern[str]] = re.compile(r"$^")
     # bytes every report page of the platform carries (a 200 without any is throttling by wrong content)
