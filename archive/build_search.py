@@ -1,6 +1,7 @@
 """Texts stored once, and the two full-text indexes over them (archive.search_index).
 
-- `texts(text_id, text)`: every extracted text once. `reports.text_id` and
+- `texts(text_id, text_zlib)`: every extracted text once, zlib-compressed (UTF-8, level 6:
+  4.7 -> ~2 KB for a 1,500-character report); `xxgk_text(text_zlib)` gives the text back. `reports.text_id` and
   `attachments.text_id` point at it; a report whose text comes from its attachment shares that
   attachment's row. Old rows are immutable: a new text is a new row, and rows nothing points
   at are deleted at the end of a build (`delete_orphan_texts`), after the index triggers have
@@ -12,6 +13,10 @@
 - `reports_bigram_fts` / `attachments_bigram_fts`: contentless, `unicode61` over
   `xxgk_bigrams(text)` (archive.search_index.bigram_text).
 
+`register_functions(conn)` adds `xxgk_text` and `xxgk_bigrams` to a connection: the build,
+the Datasette plugin and anyone reading the file with Python's sqlite3 call it
+(`report_texts` and `attachment_texts` need `xxgk_text`).
+
 Triggers on reports/attachments keep both indexes in step with inserts, deletes and updates
 of title, agency or text_id. They call `xxgk_bigrams`, which `register_functions` adds to a
 connection: only the build (and test fixtures through `ensure_schema`) write these tables. A
@@ -20,34 +25,49 @@ full build loads first and indexes once at the end (`create_search(populate=True
 from __future__ import annotations
 
 import sqlite3
+import zlib
 
 from archive.search_index import SEARCH_INDEXES, bigram_text
 
 TEXT_DDL = [
-    "create table if not exists texts (text_id integer primary key, text text)",
+    "create table if not exists texts (text_id integer primary key, text_zlib blob)",
 ]
 TEXT_VIEWS = {
     "report_texts": """create view report_texts as
-select r.rowid as report_rowid, r.report_id, r.title, r.agency, t.text as body_text, r.body_source
+select r.rowid as report_rowid, r.report_id, r.title, r.agency, xxgk_text(t.text_zlib) as body_text,
+  r.body_source
 from reports r left join texts t on t.text_id = r.text_id""",
     "attachment_texts": """create view attachment_texts as
-select a.rowid as attachment_rowid, a.attachment_id, a.report_id, a.filename, t.text as text
+select a.rowid as attachment_rowid, a.attachment_id, a.report_id, a.filename, xxgk_text(t.text_zlib) as text
 from attachments a left join texts t on t.text_id = a.text_id""",
 }
+ZLIB_LEVEL = 6
+
+
+def compress_text(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8"), ZLIB_LEVEL)
+
+
+def decompress_text(blob: bytes | str | None) -> str | None:
+    """`xxgk_text`: the text of a `texts.text_zlib` value."""
+    if blob is None or isinstance(blob, str):
+        return blob
+    return zlib.decompress(blob).decode("utf-8")
 
 # owner table -> (indexed columns with the SQL giving each from a row `x` of the owner)
 # The long text comes first: with detail=full, every (token, row) entry of a column other than
 # the first carries a column marker, which cost 2.2 KB per report with body_text third.
 INDEXED = {
-    "reports": (("body_text", "(select text from texts where text_id = {x}.text_id)"),
+    "reports": (("body_text", "(select xxgk_text(text_zlib) from texts where text_id = {x}.text_id)"),
                 ("title", "{x}.title"), ("agency", "{x}.agency")),
-    "attachments": (("text", "(select text from texts where text_id = {x}.text_id)"),),
+    "attachments": (("text", "(select xxgk_text(text_zlib) from texts where text_id = {x}.text_id)"),),
 }
 CONTENT_VIEW = {"reports": ("report_texts", "report_rowid"),
                 "attachments": ("attachment_texts", "attachment_rowid")}
 
 
 def register_functions(conn: sqlite3.Connection) -> None:
+    conn.create_function("xxgk_text", 1, decompress_text, deterministic=True)
     conn.create_function("xxgk_bigrams", 1, bigram_text, deterministic=True)
 
 
@@ -117,11 +137,12 @@ def store_text(conn: sqlite3.Connection, text: str | None, old_id: int | None) -
     """The text_id for `text`: the old row when the text did not change, else a new row."""
     if text is None:
         return None
+    blob = compress_text(text)
     if old_id is not None:
-        row = conn.execute("select text from texts where text_id = ?", [old_id]).fetchone()
-        if row and row[0] == text:
+        row = conn.execute("select text_zlib from texts where text_id = ?", [old_id]).fetchone()
+        if row and row[0] == blob:
             return old_id
-    return conn.execute("insert into texts (text) values (?)", [text]).lastrowid
+    return conn.execute("insert into texts (text_zlib) values (?)", [blob]).lastrowid
 
 
 def delete_orphan_texts(conn: sqlite3.Connection) -> int:

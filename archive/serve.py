@@ -29,7 +29,8 @@ METADATA = REPO / "datasette-metadata.yml"
 PLUGINS_DIR = REPO / "datasette_plugins"
 # Facet suggestions run a GROUP BY per column on every table page: too costly on 100k reports.
 SETTINGS = {"sql_time_limit_ms": 3000, "facet_time_limit_ms": 500, "max_returned_rows": 1000,
-            "default_page_size": 50, "suggest_facets": False}
+            "default_page_size": 50, "suggest_facets": False,
+            "truncate_cells_html": 0}  # report_texts shows a whole text
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -45,6 +45,7 @@ import yaml  # noqa: E402
 from archive.build import build, input_key  # noqa: E402
 from archive.build_dense import INSERTS, Labels, dense_rows  # noqa: E402
 from archive.build_headlines import headline  # noqa: E402
+from archive.build_search import compress_text  # noqa: E402
 from archive.build_schema import TABLES, ensure_schema  # noqa: E402
 from archive.build_text import Tools  # noqa: E402
 from archive.home import Home  # noqa: E402
@@ -144,7 +145,7 @@ def bulk_parse(home: Home, reports: dict[str, dict], rng: random.Random, version
     rows_t = []
 
     def flush() -> None:
-        conn.executemany("insert into texts (text_id, text) values (?, ?)", rows_t)
+        conn.executemany("insert into texts (text_id, text_zlib) values (?, ?)", rows_t)
         conn.executemany("insert into reports (report_id, agency, page_agency, report_year, template, "
                          "text_id, body_source, parse_status) values (?,?,?,?,?,?,'page','ok')", rows_r)
         for table, rows in dense.items():
@@ -161,7 +162,7 @@ def bulk_parse(home: Home, reports: dict[str, dict], rng: random.Random, version
     for i, (rid, r) in enumerate(reports.items()):
         t = template_of(r["year"])
         rowid = i + 1  # reports are inserted in this order into an empty table
-        rows_t.append((next_text + i, r["body"]))
+        rows_t.append((next_text + i, compress_text(r["body"])))
         rows_r.append((rid, r["agency"], r["agency"], r["year"], t, next_text + i))
         s3, s4, s2, checks = [], [], [], []
         for row in S3_ROWS:

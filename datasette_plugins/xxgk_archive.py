@@ -21,6 +21,7 @@ from datasette.utils import await_me_maybe, escape_sqlite
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from archive.build_search import register_functions as register_text_functions
 from archive.home import Home
 from archive.originals import SHA256_RE, lookup, response_parts
 from archive.serve_search import datasette_clause, fast_clause, register_functions
@@ -62,25 +63,33 @@ def register_routes():
 TEXT_PREVIEW = 120
 
 
-async def _text_link(datasette, database: str, text_id: int) -> Markup | None:
+TEXT_VIEW = {"reports": ("report_texts", "report_id"), "attachments": ("attachment_texts", "attachment_id")}
+
+
+async def _text_link(datasette, database: str, table: str, key: str, text_id: int) -> Markup | None:
     try:
         res = await datasette.get_database(database).execute(
-            "select substr(text, 1, ?), length(text) from texts where text_id = ?", [TEXT_PREVIEW, text_id])
+            "select substr(t, 1, ?), length(t) from (select xxgk_text(text_zlib) as t from texts "
+            "where text_id = ?)", [TEXT_PREVIEW, text_id])
     except Exception:
         return None
     row = res.first()
     if row is None:
         return None
     preview, n = row
-    return Markup(f'<a class="xxgk-text" href="/{escape(database)}/texts/{int(text_id)}">全文 full text '
-                  f'({int(n or 0)} 字)</a><br><span class="xxgk-text-preview">{escape(preview or "")}…</span>')
+    view, col = TEXT_VIEW[table]
+    href = f"/{database}/{view}?" + urllib.parse.urlencode({col: key})
+    return Markup(f'<a class="xxgk-text" href="{escape(href)}">全文 full text ({int(n or 0)} 字)</a><br>'
+                  f'<span class="xxgk-text-preview">{escape(preview or "")}…</span>')
 
 
 @hookimpl
-def render_cell(value, column, table, database, datasette):
-    if column == "text_id" and table in ("reports", "attachments") and isinstance(value, int):
-        # the text is stored once in `texts`: a preview and a link to it
-        return _text_link(datasette, database, value)
+def render_cell(row, value, column, table, database, datasette):
+    if column == "text_id" and table in TEXT_VIEW and isinstance(value, int):
+        # the text is stored once in `texts`: a preview and a link to it with its report
+        key = row[TEXT_VIEW[table][1]] if TEXT_VIEW[table][1] in row.keys() else None
+        if isinstance(key, str):
+            return _text_link(datasette, database, table, key, value)
     if column == "report_id" and table is None and isinstance(value, str) and REPORT_ID_RE.match(value):
         # canned-query results: lead to the report's row page (text, figures, originals)
         return Markup(f'<a href="/{escape(database)}/reports/{escape(value)}">{escape(value)}</a>')
@@ -122,6 +131,8 @@ def asgi_wrapper(datasette):
 
 @hookimpl
 def prepare_connection(conn, database, datasette):
+    if database == _config(datasette).get("database", "archive"):
+        register_text_functions(conn)  # xxgk_text (texts are compressed), xxgk_bigrams
     tables = _fast_search(datasette, database)
     if tables:
         register_functions(conn, datasette.get_database(database).path, set(tables.values()))

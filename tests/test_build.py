@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from archive.build import build
+from archive.build_search import register_functions
 from archive.build_text import Tools, optional
 from archive.home import Home
 from fixtures.archive.factory import CL_COL, _run, add_run, make_scenario, report_page, text_to_html
@@ -30,6 +31,7 @@ def built(tmp_path_factory):
 
 def q(home: Home, sql: str, params=()) -> list[sqlite3.Row]:
     con = sqlite3.connect(home.db)
+    register_functions(con)  # xxgk_text: report_texts / attachment_texts decompress the text
     con.row_factory = sqlite3.Row
     try:
         return con.execute(sql, params).fetchall()
@@ -101,7 +103,7 @@ def test_body_text_from_page_or_attachment(built):
     # the attachment's text is the report's text: one row of `texts`, shared
     att = q(home, "select text_id from attachments where attachment_id = ?", [d["body_source"].split(":")[1]])[0]
     assert att["text_id"] == d["text_id"]
-    assert q(home, "select count(*) from texts where text = ?", [d["body_text"]])[0][0] == 1
+    assert q(home, "select count(*) from texts where xxgk_text(text_zlib) = ?", [d["body_text"]])[0][0] == 1
     assert q(home, "select text_method from attachments")[0][0] == "docx"
 
 
@@ -187,7 +189,7 @@ def test_changed_capture_reparses_only_its_report(built, tmp_path):
         q(home, f"insert into {fts} ({fts}) values ('integrity-check')")
     if TOOLS.extract is not None:  # the bigram index follows too; the old text is gone from both
         assert len(q(home, "select rowid from reports_bigram_fts where reports_bigram_fts match ?", ['"三版"'])) == 1
-        old = q(home, "select count(*) from texts where text like '%长应急〔2021〕2号%'")[0][0]
+        old = q(home, "select count(*) from texts where xxgk_text(text_zlib) like '%长应急〔2021〕2号%'")[0][0]
         assert old == 0
     assert [e[0] for e in q(home, "select event from report_history where report_id = ? order by at",
                             [ids["a"]])][-1] == "changed"

@@ -19,7 +19,7 @@ import sqlite_utils
 from datasette.utils import escape_fts
 
 from archive.build_schema import ensure_schema
-from archive.build_search import store_text
+from archive.build_search import register_functions, store_text
 from archive.home import Home
 from archive.serve import serve_app
 from archive.serve_search import CACHE
@@ -146,6 +146,7 @@ def test_raw_search_mode_and_attachments(archive):
 def containing(home: Home, words: list[str]) -> set[str]:
     """Reports whose title, agency or text holds every word: the plain-SQL truth."""
     con = sqlite3.connect(home.db)
+    register_functions(con)
     try:
         cond = " and ".join("instr(coalesce(title, '') || ' ' || coalesce(agency, '') || ' ' || "
                             "coalesce(body_text, ''), ?) > 0" for _ in words)
