@@ -60,36 +60,23 @@ def register_routes():
     return [(r"^/-/original/(?P<sha256>[0-9a-f]{64})$", original)]
 
 
-TEXT_PREVIEW = 120
-
-
 TEXT_VIEW = {"reports": ("report_texts", "report_id"), "attachments": ("attachment_texts", "attachment_id")}
 
 
-async def _text_link(datasette, database: str, table: str, key: str, text_id: int) -> Markup | None:
-    try:
-        res = await datasette.get_database(database).execute(
-            "select substr(t, 1, ?), length(t) from (select xxgk_text(text_zlib) as t from texts "
-            "where text_id = ?)", [TEXT_PREVIEW, text_id])
-    except Exception:
-        return None
-    row = res.first()
-    if row is None:
-        return None
-    preview, n = row
+def _text_link(database: str, table: str, key: str) -> Markup:
+    """No query per cell: a table page renders 50 of these."""
     view, col = TEXT_VIEW[table]
     href = f"/{database}/{view}?" + urllib.parse.urlencode({col: key})
-    return Markup(f'<a class="xxgk-text" href="{escape(href)}">全文 full text ({int(n or 0)} 字)</a><br>'
-                  f'<span class="xxgk-text-preview">{escape(preview or "")}…</span>')
+    return Markup(f'<a class="xxgk-text" href="{escape(href)}">全文 full text</a>')
 
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     if column == "text_id" and table in TEXT_VIEW and isinstance(value, int):
-        # the text is stored once in `texts`: a preview and a link to it with its report
+        # the text is stored once in `texts`: a link to it with its report
         key = row[TEXT_VIEW[table][1]] if TEXT_VIEW[table][1] in row.keys() else None
         if isinstance(key, str):
-            return _text_link(datasette, database, table, key, value)
+            return _text_link(database, table, key)
     if column == "report_id" and table is None and isinstance(value, str) and REPORT_ID_RE.match(value):
         # canned-query results: lead to the report's row page (text, figures, originals)
         return Markup(f'<a href="/{escape(database)}/reports/{escape(value)}">{escape(value)}</a>')
