@@ -35,7 +35,7 @@ from archive.build_history import Folded, fold
 from archive.build_dense import Labels, delete_orphans, write_cells
 from archive.build_schema import SCHEMA_VERSION, ensure_schema, finish_schema, optimize_fts, search_ready
 from archive.build_search import delete_orphan_texts, store_text
-from archive.build_sync import sync_rows
+from archive.build_sync import sync_rows, synced_sites
 from archive.build_text import Outcome, TextResult, Tools, as_text_result, extract_bytes, optional, parse_report
 from archive.home import Home
 from archive.records import iter_records, record_files, short_hash, utcnow
@@ -170,36 +170,62 @@ def build(home: Home, force: bool = False, progress: bool | None = None,
     return stats
 
 
+def site_dirs(home: Home) -> list[str]:
+    """The sites that have records, in order: the build folds and syncs one at a time."""
+    base = home.records
+    return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.exists() else []
+
+
 def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool,
                 progress: bool | None, full: bool = False) -> BuildStats:
-    """`full`: an empty database: load everything, then build indexes and search once."""
+    """Site by site: fold its records, sync its rows, parse its changed reports, commit.
+
+    Memory is that of the largest site, not of the archive; `full`: an empty database
+    (load everything, then build indexes and search once)."""
     # search indexes are kept up to date by triggers only once they exist; otherwise (a full
     # build, or a database bulk-loaded without them) they are built in one pass at the end
     ensure_schema(db, search=not full and search_ready(db))
-    folded = fold(iter_records(home), optional("crawler.sites", "site_info"))
-    stats = BuildStats(reports=len(folded.reports), parser_version=tools.version)
-    rows = {"sites": folded.sites, "captures": folded.captures, "attachments": folded.attachments,
-            "crawl_runs": folded.runs, "errors": folded.errors, "report_history": folded.history,
-            "reports": folded.reports}
+    stats = BuildStats(parser_version=tools.version)
+    site_info = optional("crawler.sites", "site_info")
+    labels = Labels(db.conn)
+    sites = site_dirs(home)
     deleted_reports = 0
-    for table, pk in CRAWL_TABLES:
-        count = sync_rows(db, table, pk, rows[table].values())
-        stats.rows_written += count.written
-        if table == "reports":
-            deleted_reports = count.deleted
-    if deleted_reports:
-        delete_orphans(db.conn)
-        for table in ("legacy_indicators", "report_headlines"):
-            db.execute(f"delete from {table} where report_id not in (select report_id from reports)")
-    db.conn.commit()
-    _parse_stage(db, home, tools, folded, force, progress, stats)
+    from tqdm import tqdm
+    show = sys.stderr.isatty() if progress is None else progress
+    for site in tqdm(sites, desc="build", unit="site", disable=not show):
+        folded = fold(iter_records(home, site), site_info)
+        deleted_reports += _sync_site(db, site, folded, stats)
+        _parse_stage(db, home, tools, folded, force, stats, labels)
+        db.conn.commit()
+    for gone in synced_sites(db) - set(sites):  # a site whose records were removed
+        deleted_reports += _sync_site(db, gone, Folded(), stats)
     if stats.parsed or deleted_reports:
         delete_orphan_texts(db.conn)
+    db.conn.commit()
     if not search_ready(db):
         finish_schema(db)
     stats.fts_optimized = tuple(optimize_fts(db))
     db.conn.commit()
     return stats
+
+
+def _sync_site(db: sqlite_utils.Database, site: str, folded: Folded, stats: BuildStats) -> int:
+    """Write the site's changed rows; returns how many of its reports were deleted."""
+    stats.reports += len(folded.reports)
+    rows = {"sites": folded.sites, "captures": folded.captures, "attachments": folded.attachments,
+            "crawl_runs": folded.runs, "errors": folded.errors, "report_history": folded.history,
+            "reports": folded.reports}
+    deleted = 0
+    for table, pk in CRAWL_TABLES:
+        count = sync_rows(db, table, pk, rows[table].values(), site=site)
+        stats.rows_written += count.written
+        if table == "reports":
+            deleted = count.deleted
+    if deleted:  # at once: a later report may get a deleted report's rowid
+        delete_orphans(db.conn)
+        for table in ("legacy_indicators", "report_headlines"):
+            db.execute(f"delete from {table} where report_id not in (select report_id from reports)")
+    return deleted
 
 
 def input_key(page_sha: str | None, attachment_shas: list[str]) -> str:
@@ -209,26 +235,31 @@ def input_key(page_sha: str | None, attachment_shas: list[str]) -> str:
     return hashlib.sha256("\x1f".join([page_sha or "", *sorted(attachment_shas)]).encode()).hexdigest()
 
 
+def _parsed(db: sqlite_utils.Database, version: str, rids: list[str]) -> set[tuple[str, str]]:
+    """(input sha256, report_id) already parsed with this version, for these reports."""
+    done: set[tuple[str, str]] = set()
+    for i in range(0, len(rids), 500):
+        chunk = rids[i:i + 500]
+        done.update(db.execute(f"select sha256, report_id from build_state where parser_version = ? "
+                               f"and report_id in ({','.join('?' * len(chunk))})", [version, *chunk]))
+    return done
+
+
 def _parse_stage(db: sqlite_utils.Database, home: Home, tools: Tools, folded: Folded,
-                 force: bool, progress: bool | None, stats: BuildStats) -> None:
-    done = set() if force else {
-        (sha, rid) for sha, rid in db.execute(
-            "select sha256, report_id from build_state where parser_version = ?", [tools.version])}
+                 force: bool, stats: BuildStats, labels: Labels) -> None:
+    done = set() if force else _parsed(db, tools.version, list(folded.reports))
     todo = [rid for rid in folded.reports
             if (input_key(folded.reports[rid].get("sha256"), folded.report_attachments.get(rid, [])),
                 rid) not in done]
-    stats.reused = len(folded.reports) - len(todo)
+    stats.reused += len(folded.reports) - len(todo)
     if not todo:
         return
-    from tqdm import tqdm
-    show = sys.stderr.isatty() if progress is None else progress
     store = RawStore(home)
     atts_of: dict[str, list[dict[str, Any]]] = {}
     for att in folded.attachments.values():
         atts_of.setdefault(att["report_id"], []).append(att)
     converted = _convert_office(tools, store, [a for rid in todo for a in atts_of.get(rid, [])])
-    labels = Labels(db.conn)
-    for i, rid in enumerate(tqdm(todo, desc="parse", unit="report", disable=not show)):
+    for i, rid in enumerate(todo):
         _parse_one(db, tools, store, folded, rid, atts_of.get(rid, []), converted, stats, labels)
         if i % COMMIT_EVERY == COMMIT_EVERY - 1:
             db.conn.commit()

@@ -12,7 +12,8 @@ from archive.build_dense import create_dense_schema
 from archive.build_search import create_search, create_texts, optimize, register_functions, search_exists
 
 # 3: dense cell tables + long-form views, texts stored once, bigram index (a full rebuild)
-SCHEMA_VERSION = 3
+# 4: build_row_hashes.site (the build folds and syncs one site at a time)
+SCHEMA_VERSION = 4
 
 T, I, R = str, int, float  # noqa: E741  # sqlite-utils column types: TEXT, INTEGER, REAL
 
@@ -71,7 +72,8 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...] | None]] = {
         "sha256": T, "parser_version": T, "report_id": T, "parse_status": T, "built_at": T,
     }, ("sha256", "parser_version", "report_id")),
     "build_meta": ({"key": T, "value": T}, "key"),
-    "build_row_hashes": ({"tbl": T, "key": T, "hash": T}, ("tbl", "key")),
+    # site: the record directory the row was folded from (the build goes site by site)
+    "build_row_hashes": ({"tbl": T, "key": T, "hash": T, "site": T}, ("tbl", "key")),
 }
 
 # Foreign keys: Datasette shows them as links and lists a report's figures on its row page.
@@ -99,6 +101,7 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
     "errors": [("site_id", "run_id"), ("stage", "kind"), ("report_id",)],
     "report_history": [("report_id", "at"), ("run_id",)],
     "build_state": [("report_id",)],
+    "build_row_hashes": [("tbl", "site")],
 }
 
 # ext: headline figures per report, computed by the parse stage from the cells it writes

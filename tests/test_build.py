@@ -320,3 +320,28 @@ def test_same_report_at_two_urls_is_not_a_change(tmp_path):
         events = [e[0] for e in q(home, "select event from report_history where report_id = ? order by at", [rid])]
         assert events == (["first_seen"] if n < 3 else ["first_seen", "changed", "changed"]), n
     assert report(home, rid)["versions"] == 4 and report(home, rid)["last_changed"].startswith("2024-03-03")
+
+
+def test_the_build_goes_site_by_site_and_forgets_a_site_whose_records_are_gone(built, tmp_path):
+    """Each site is folded and synced on its own (memory of one site, not of the archive);
+    rows of a site are compared with that site's records only."""
+    home = Home.from_env(tmp_path)
+    shutil.copytree(built[0].root, tmp_path, dirs_exist_ok=True)
+    ids = built[1]
+    sites = {r[0]: r[1] for r in q(home, "select site, count(*) from build_row_hashes group by site")}
+    assert set(sites) == {"changle", "fuzhou"}
+    before = {r[0] for r in q(home, "select report_id from reports where site_id = 'fuzhou'")}
+    shutil.rmtree(home.records / "changle")
+    stats = build(home, progress=False)
+    assert stats.parsed == 0
+    assert {r[0] for r in q(home, "select distinct site_id from reports")} == {"fuzhou"}
+    assert {r[0] for r in q(home, "select report_id from reports")} == before
+    assert q(home, "select count(*) from build_row_hashes where site = 'changle'")[0][0] == 0
+    gone = [ids["a"], ids["b"]]
+    assert q(home, "select count(*) from application_counts where report_id in (?, ?)", gone)[0][0] == 0
+    assert q(home, "select count(*) from report_texts where report_id in (?, ?)", gone)[0][0] == 0
+    n_texts = q(home, "select count(*) from texts")[0][0]
+    assert n_texts == q(home, "select count(distinct text_id) from (select text_id from reports union all "
+                              "select text_id from attachments) where text_id is not null")[0][0]
+    for fts in ("reports_fts", "reports_bigram_fts"):
+        q(home, f"insert into {fts} ({fts}) values ('integrity-check')")
