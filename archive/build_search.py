@@ -27,7 +27,7 @@ from __future__ import annotations
 import sqlite3
 import zlib
 
-from archive.search_index import SEARCH_INDEXES, bigram_text
+from archive.search_index import SEARCH_INDEXES, bigram_text, char_text
 
 TEXT_DDL = [
     "create table if not exists texts (text_id integer primary key, text_zlib blob)",
@@ -69,6 +69,7 @@ CONTENT_VIEW = {"reports": ("report_texts", "report_rowid"),
 def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("xxgk_text", 1, decompress_text, deterministic=True)
     conn.create_function("xxgk_bigrams", 1, bigram_text, deterministic=True)
+    conn.create_function("xxgk_chars", -1, char_text, deterministic=True)
 
 
 def create_texts(conn: sqlite3.Connection) -> None:
@@ -80,7 +81,7 @@ def create_texts(conn: sqlite3.Connection) -> None:
 
 
 def search_exists(conn: sqlite3.Connection) -> bool:
-    return conn.execute("select 1 from sqlite_master where name = 'reports_bigram_fts'").fetchone() is not None
+    return conn.execute("select 1 from sqlite_master where name = 'reports_char_fts'").fetchone() is not None
 
 
 def _values(table: str, x: str, bigrams: bool) -> str:
@@ -88,19 +89,26 @@ def _values(table: str, x: str, bigrams: bool) -> str:
     return ", ".join(f"xxgk_bigrams({e})" if bigrams else e for e in exprs)
 
 
+def _chars(table: str, x: str) -> str:
+    return "xxgk_chars(" + ", ".join(e.format(x=x) for _, e in INDEXED[table]) + ")"
+
+
 def _triggers(table: str) -> list[str]:
-    trigram, bigram = SEARCH_INDEXES[table]
+    trigram, bigram, chars = SEARCH_INDEXES[table]
     cols = ", ".join(c for c, _ in INDEXED[table])
 
     def add(x: str) -> str:
         return (f"  insert into [{trigram}] (rowid, {cols}) values ({x}.rowid, {_values(table, x, False)});\n"
-                f"  insert into [{bigram}] (rowid, {cols}) values ({x}.rowid, {_values(table, x, True)});\n")
+                f"  insert into [{bigram}] (rowid, {cols}) values ({x}.rowid, {_values(table, x, True)});\n"
+                f"  insert into [{chars}] (rowid, chars) values ({x}.rowid, {_chars(table, x)});\n")
 
     def remove(x: str) -> str:
         return (f"  insert into [{trigram}] ([{trigram}], rowid, {cols}) values ('delete', {x}.rowid, "
                 f"{_values(table, x, False)});\n"
                 f"  insert into [{bigram}] ([{bigram}], rowid, {cols}) values ('delete', {x}.rowid, "
-                f"{_values(table, x, True)});\n")
+                f"{_values(table, x, True)});\n"
+                f"  insert into [{chars}] ([{chars}], rowid, chars) values ('delete', {x}.rowid, "
+                f"{_chars(table, x)});\n")
 
     watched = " or ".join(f"old.{c} is not new.{c}" for c in
                           (("title", "agency", "text_id") if table == "reports" else ("text_id",)))
@@ -117,18 +125,31 @@ def create_search(conn: sqlite3.Connection, populate: bool = False) -> None:
 
     `populate`: index the rows already there in one pass (a full build loads first)."""
     register_functions(conn)
-    for table, (trigram, bigram) in SEARCH_INDEXES.items():
+    for table, (trigram, bigram, chars) in SEARCH_INDEXES.items():
         cols = ", ".join(c for c, _ in INDEXED[table])
         view, rowid = CONTENT_VIEW[table]
-        new = conn.execute("select 1 from sqlite_master where name = ?", [bigram]).fetchone() is None
+
+        def missing(name: str) -> bool:
+            return conn.execute("select 1 from sqlite_master where name = ?", [name]).fetchone() is None
+
+        new = {name: missing(name) for name in (trigram, bigram, chars)}
         conn.execute(f"create virtual table if not exists [{trigram}] using fts5({cols}, "
                      f"content='{view}', content_rowid='{rowid}', tokenize='trigram')")
         conn.execute(f"create virtual table if not exists [{bigram}] using fts5({cols}, content='', "
                      f"tokenize='unicode61')")
-        if new and populate:
-            conn.execute(f"insert into [{trigram}] ([{trigram}]) values ('rebuild')")
-            conn.execute(f"insert into [{bigram}] (rowid, {cols}) select x.rowid, {_values(table, 'x', True)} "
-                         f"from [{table}] x")
+        conn.execute(f"create virtual table if not exists [{chars}] using fts5(chars, content='', "
+                     f"detail=none, columnsize=0, tokenize='unicode61')")
+        if populate:  # the rows already there (a full build loads first)
+            if new[trigram]:
+                conn.execute(f"insert into [{trigram}] ([{trigram}]) values ('rebuild')")
+            if new[bigram]:
+                conn.execute(f"insert into [{bigram}] (rowid, {cols}) select x.rowid, "
+                             f"{_values(table, 'x', True)} from [{table}] x")
+            if new[chars]:
+                conn.execute(f"insert into [{chars}] (rowid, chars) select x.rowid, {_chars(table, 'x')} "
+                             f"from [{table}] x")
+        for name in (f"{table}_search_ai", f"{table}_search_ad", f"{table}_search_au"):
+            conn.execute(f"drop trigger if exists [{name}]")  # they may predate an index
         for sql in _triggers(table):
             conn.execute(sql)
 
@@ -155,8 +176,8 @@ def delete_orphan_texts(conn: sqlite3.Connection) -> int:
 def optimize(conn: sqlite3.Connection, share: int) -> list[str]:
     """Merge each index into one segment when recent segments hold >= 1/share of it."""
     done = []
-    for pair in SEARCH_INDEXES.values():
-        for fts in pair:
+    for names in SEARCH_INDEXES.values():
+        for fts in names:
             sizes = [n for _, n in conn.execute(f"select segid, count(*) from [{fts}_idx] group by segid")]
             if len(sizes) > 1 and (sum(sizes) - max(sizes)) * share >= sum(sizes):
                 conn.execute(f"insert into [{fts}]([{fts}]) values ('optimize')")

@@ -132,7 +132,8 @@ def test_full_text_indexes_are_built_once_after_a_full_build(built):
     home, ids, stats = built
     # a full build loads first and indexes once at the end: one segment, nothing to merge
     assert stats.fts_optimized == ()
-    for fts in ("reports_fts", "attachments_fts", "reports_bigram_fts", "attachments_bigram_fts"):
+    for fts in ("reports_fts", "attachments_fts", "reports_bigram_fts", "attachments_bigram_fts",
+                "reports_char_fts", "attachments_char_fts"):
         assert len(q(home, f"select distinct segid from {fts}_idx")) <= 1
         q(home, f"insert into {fts} ({fts}) values ('integrity-check')")
     hits = q(home, "select r.report_id from reports r join reports_fts f on f.rowid = r.rowid "
@@ -185,7 +186,8 @@ def test_changed_capture_reparses_only_its_report(built, tmp_path):
     if TOOLS.extract is not None:  # the full-text index follows the new text
         hits = q(home, "select rowid from reports_fts where reports_fts match ?", ['"第三版"'])
         assert len(hits) == 1
-    for fts in ("reports_fts", "reports_bigram_fts", "attachments_fts", "attachments_bigram_fts"):
+    for fts in ("reports_fts", "reports_bigram_fts", "attachments_fts", "attachments_bigram_fts",
+                "reports_char_fts", "attachments_char_fts"):
         q(home, f"insert into {fts} ({fts}) values ('integrity-check')")
     if TOOLS.extract is not None:  # the bigram index follows too; the old text is gone from both
         assert len(q(home, "select rowid from reports_bigram_fts where reports_bigram_fts match ?", ['"三版"'])) == 1
@@ -343,5 +345,5 @@ def test_the_build_goes_site_by_site_and_forgets_a_site_whose_records_are_gone(b
     n_texts = q(home, "select count(*) from texts")[0][0]
     assert n_texts == q(home, "select count(distinct text_id) from (select text_id from reports union all "
                               "select text_id from attachments) where text_id is not null")[0][0]
-    for fts in ("reports_fts", "reports_bigram_fts"):
+    for fts in ("reports_fts", "reports_bigram_fts", "reports_char_fts"):
         q(home, f"insert into {fts} ({fts}) values ('integrity-check')")

@@ -11,7 +11,7 @@ import sqlite_utils
 from archive.build_dense import APPLICANTS, Labels, write_cells
 from archive.build_schema import ensure_schema
 from archive.build_search import store_text
-from archive.search_index import bigram_text, match_sql, plan_search
+from archive.search_index import bigram_text, char_text, match_sql, plan_search
 
 S3_ROWS = ["new", "carried_over", "granted", "denied.state_secret", "results_total"]
 
@@ -103,7 +103,8 @@ def test_rewriting_a_report_replaces_its_rows_and_deleting_it_removes_them(db):
 
 def test_the_report_text_is_indexed_by_both_indexes(db):
     assert db.conn.execute("select body_text from report_texts where report_id = 'r1'").fetchone()[0] == "正文"
-    for index, query in (("reports_bigram_fts", '"正文"'), ("reports_bigram_fts", '"文"*')):
+    for index, query in (("reports_bigram_fts", '"正文"'), ("reports_bigram_fts", '"文"*'),
+                         ("reports_char_fts", '"文"')):
         assert len(db.conn.execute(f"select rowid from {index} where {index} match ?", [query]).fetchall()) == 1
 
 
@@ -115,9 +116,10 @@ def test_bigram_text():
 def test_words_are_routed_by_length():
     plan = plan_search("税  公开 行政复议 R1")
     assert [(w.text, w.index, w.match) for w in plan] == [
-        ("税", "bigram", '"税"*'), ("公开", "bigram", '"公开"'),
+        ("税", "char", '"税"'), ("公开", "bigram", '"公开"'),
         ("行政复议", "trigram", '"行政复议"'), ("R1", "bigram", '"r1"*')]
-    sql, params = match_sql("reports", "公开 行政复议 税")
-    assert sql.count(" match ?") == 2 and " intersect " in sql
-    assert params == ['"行政复议"', '"公开" AND "税"*']
+    sql, params = match_sql("reports", "公开 行政复议 税 局")
+    assert sql.count(" match ?") == 3 and sql.count(" intersect ") == 2
+    assert params == ['"行政复议"', '"公开"', '"税" AND "局"']
+    assert char_text("政府 政务", None, "R1") == "1 r 务 府 政"
     assert match_sql("reports", " ，。 ") is None
