@@ -1,6 +1,8 @@
 """Benchmark the archive database: build, incremental rebuild, size, query latency.
 
     .venv/bin/python bench/bench_archive.py                 # 100,000 reports, ~20 M cells
+    nohup .venv/bin/python bench/bench_archive.py --reports 1000000 --keep --out /srv/b1m > b1m.log &
+                                                            # one million, in one go (progress on stderr)
     .venv/bin/python bench/bench_archive.py --reports 5000  # quick
     .venv/bin/python bench/bench_archive.py --keep --out /tmp/a   # keep the archive, then
     .venv/bin/python bench/bench_archive.py --reuse --out /tmp/a  # only time the queries again
@@ -249,6 +251,38 @@ def match_share(db: Path, term: str) -> str:
     return f"{100 * hits / max(total, 1):.0f}%"
 
 
+PARTS = {"texts": ("texts",), "trigram index": ("reports_fts", "attachments_fts"),
+         "bigram index": ("reports_bigram_fts", "attachments_bigram_fts"),
+         "character index": ("reports_char_fts", "attachments_char_fts"),
+         "dense cells": ("application_rows", "review_litigation_rows", "disclosure_values", "check_results"),
+         "reports + indexes": ("reports", "idx_reports", "sqlite_autoindex_reports"),
+         "captures + history": ("captures", "idx_captures", "sqlite_autoindex_captures", "report_history",
+                                "idx_report_history", "sqlite_autoindex_report_history"),
+         "build bookkeeping": ("build_", "idx_build_", "sqlite_autoindex_build_"),
+         "report_headlines": ("report_headlines", "idx_report_headlines", "sqlite_autoindex_report_headlines")}
+
+
+def size_breakdown(db: Path) -> str:
+    """Bytes per report of each part of the file (dbstat), and the free pages."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        n = max(1, con.execute("select count(*) from reports").fetchone()[0])
+        sizes = dict(con.execute("select name, sum(pgsize) from dbstat group by name"))
+        free = con.execute("pragma freelist_count").fetchone()[0] * con.execute("pragma page_size").fetchone()[0]
+    finally:
+        con.close()
+    out, used = [], set()
+    for part, prefixes in PARTS.items():
+        names = [k for k in sizes if k not in used and any(k == p or k.startswith(p + "_") or
+                                                           (p.endswith("_") and k.startswith(p))
+                                                           for p in prefixes)]
+        used.update(names)
+        out.append(f"{part} {sum(sizes[k] for k in names) / n:.0f}")
+    out.append(f"other {sum(v for k, v in sizes.items() if k not in used) / n:.0f}")
+    out.append(f"free pages {free / n:.0f}")
+    return ", ".join(out)
+
+
 def search_share(db: Path, term: str) -> float:
     """Share of reports `term` matches, through the same index routing as the server."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -430,6 +464,8 @@ def main() -> int:
                                       "(select count(distinct segid) from reports_fts_idx)").fetchone()
     con.close()
     figures["reports_fts index MB (segments)"] = f"{(fts_bytes or 0) / 1e6:.1f} ({segments})"
+    figures["db bytes per report"] = round(home.db.stat().st_size / max(1, figures.get("reports", 1)))
+    figures["  by part, bytes per report"] = size_breakdown(home.db)
     for k, v in figures.items():
         print(f"{k:52s} {v}")
 
