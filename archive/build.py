@@ -202,9 +202,10 @@ def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool
     if stats.parsed or deleted_reports:
         delete_orphan_texts(db.conn)
     db.conn.commit()
-    if not search_ready(db):
+    fresh = not search_ready(db)
+    if fresh:
         finish_schema(db)
-    stats.fts_optimized = tuple(optimize_fts(db))
+    stats.fts_optimized = tuple(optimize_fts(db, fresh))
     db.conn.commit()
     return stats
 

@@ -185,6 +185,6 @@ def search_ready(db: sqlite_utils.Database) -> bool:
 OPTIMIZE_SHARE = 8  # merge when segments other than the largest hold >= 1/8 of the index
 
 
-def optimize_fts(db: sqlite_utils.Database) -> list[str]:
+def optimize_fts(db: sqlite_utils.Database, fresh: bool = False) -> list[str]:
     """Merge each FTS index into one segment when recent writes make up a large share of it."""
-    return optimize(db.conn, OPTIMIZE_SHARE)
+    return optimize(db.conn, OPTIMIZE_SHARE, fresh)

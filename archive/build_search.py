@@ -66,6 +66,14 @@ CONTENT_VIEW = {"reports": ("report_texts", "report_rowid"),
                 "attachments": ("attachment_texts", "attachment_rowid")}
 
 
+# FTS5 writes its pending terms out as a new segment when they exceed `hashsize` (1 MB by
+# default). Indexing a loaded archive with 256 MB makes a few large segments instead of
+# hundreds; the memory stays well under the build's 2 GB.
+POPULATE_HASH_BYTES = 256 * 1024 * 1024
+DEFAULT_HASH_BYTES = 1024 * 1024
+FRESH_SEGMENTS_KEPT = 8  # a freshly built index with at most this many segments is not merged
+
+
 def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("xxgk_text", 1, decompress_text, deterministic=True)
     conn.create_function("xxgk_bigrams", 1, bigram_text, deterministic=True)
@@ -140,6 +148,8 @@ def create_search(conn: sqlite3.Connection, populate: bool = False) -> None:
         conn.execute(f"create virtual table if not exists [{chars}] using fts5(chars, content='', "
                      f"detail=none, columnsize=0, tokenize='unicode61')")
         if populate:  # the rows already there (a full build loads first)
+            for name in (trigram, bigram, chars):  # fewer, larger segments: less to merge later
+                conn.execute(f"insert into [{name}] ([{name}], rank) values ('hashsize', {POPULATE_HASH_BYTES})")
             if new[trigram]:
                 conn.execute(f"insert into [{trigram}] ([{trigram}]) values ('rebuild')")
             if new[bigram]:
@@ -148,6 +158,8 @@ def create_search(conn: sqlite3.Connection, populate: bool = False) -> None:
             if new[chars]:
                 conn.execute(f"insert into [{chars}] (rowid, chars) select x.rowid, {_chars(table, 'x')} "
                              f"from [{table}] x")
+            for name in (trigram, bigram, chars):
+                conn.execute(f"insert into [{name}] ([{name}], rank) values ('hashsize', {DEFAULT_HASH_BYTES})")
         for name in (f"{table}_search_ai", f"{table}_search_ad", f"{table}_search_au"):
             conn.execute(f"drop trigger if exists [{name}]")  # they may predate an index
         for sql in _triggers(table):
@@ -173,12 +185,21 @@ def delete_orphan_texts(conn: sqlite3.Connection) -> int:
         "and text_id not in (select text_id from attachments where text_id is not null)").rowcount
 
 
-def optimize(conn: sqlite3.Connection, share: int) -> list[str]:
-    """Merge each index into one segment when recent segments hold >= 1/share of it."""
+def optimize(conn: sqlite3.Connection, share: int, fresh: bool = False) -> list[str]:
+    """Merge each index into one segment when recent segments hold >= 1/share of it.
+
+    `fresh`: the indexes were just built from scratch: their segments hold no stale entries,
+    and merging a few of them would only leave the old pages free in the file (a full
+    index's size); they are merged only when there are many."""
     done = []
     for names in SEARCH_INDEXES.values():
         for fts in names:
             sizes = [n for _, n in conn.execute(f"select segid, count(*) from [{fts}_idx] group by segid")]
+            if fresh:
+                if len(sizes) > FRESH_SEGMENTS_KEPT:
+                    conn.execute(f"insert into [{fts}]([{fts}]) values ('optimize')")
+                    done.append(fts)
+                continue
             if len(sizes) > 1 and (sum(sizes) - max(sizes)) * share >= sum(sizes):
                 conn.execute(f"insert into [{fts}]([{fts}]) values ('optimize')")
                 done.append(fts)
