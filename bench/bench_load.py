@@ -5,7 +5,7 @@
 
 For each entry of --processes it starts that many `xxgk serve` processes on the archive in
 --out (an existing `archive.db`); with more than one, Debian's nginx runs the deployed
-config (deploy/nginx-xxgk.conf, rendered by archive.serve_nginx) in front of them, with
+config (deploy/nginx-xxgk.conf, rendered by archive.serve.nginx) in front of them, with
 its page cache on (`--cache-ttl`) or off (`--no-cache`: every request reaches Datasette).
 --readers threads then send requests for --seconds (each request at most --timeout s), a mix
 like a public archive's readers:
@@ -42,9 +42,9 @@ sys.path.insert(0, str(REPO))
 
 import yaml  # noqa: E402
 
-from archive.home import Home  # noqa: E402
-from archive.serve import METADATA  # noqa: E402
-from archive.serve_nginx import PrivateNginx, nginx_binary  # noqa: E402
+from archive.serve.app import METADATA  # noqa: E402
+from archive.serve.nginx import PrivateNginx, nginx_binary  # noqa: E402
+from archive.store.home import Home  # noqa: E402
 
 SEEDS = REPO / "tests" / "fixtures" / "archive" / "seeds"
 MIX = (("search", 35), ("table", 25), ("canned", 30), ("hostile", 10))

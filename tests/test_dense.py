@@ -8,10 +8,10 @@ import sqlite3
 import pytest
 import sqlite_utils
 
-from archive.build_dense import APPLICANTS, Labels, write_cells
-from archive.build_schema import ensure_schema
-from archive.build_search import store_text
-from archive.search_index import bigram_text, char_text, match_sql, plan_search
+from archive.build.dense import APPLICANTS, Labels, write_cells
+from archive.build.schema import ensure_schema
+from archive.build.search import store_text
+from archive.store.search_index import bigram_text, char_text, match_sql, plan_search
 
 S3_ROWS = ["new", "carried_over", "granted", "denied.state_secret", "results_total"]
 
@@ -95,7 +95,7 @@ def test_rewriting_a_report_replaces_its_rows_and_deleting_it_removes_them(db):
         {"row_key": "new", "applicant": "total", "raw": "9", "value": 9, "flags": []}]})
     assert [(r["row_key"], r["value"]) for r in _long(db, "application_counts")] == [("new", 9)]
     assert _long(db, "consistency_checks") == []
-    from archive.build_dense import delete_orphans
+    from archive.build.dense import delete_orphans
     db.conn.execute("delete from reports where report_id = 'r1'")
     delete_orphans(db.conn)
     assert db.conn.execute("select count(*) from application_rows").fetchone()[0] == 0

@@ -1,6 +1,6 @@
 """The multi-reader deployment: deploy/nginx-xxgk.conf in front of several Datasette processes.
 
-The nginx tests render the shipped config with their own ports (archive.serve_nginx) and run
+The nginx tests render the shipped config with their own ports (archive.serve.nginx) and run
 Debian's nginx (installed by scripts/setup.sh) in the foreground against two real
 `serve_app` servers of one built archive.
 """
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from archive.build import build
-from archive.home import Home
-from archive.serve import serve_app
-from archive.serve_nginx import PrivateNginx, nginx_binary, render
+from archive.build.builder import build
+from archive.serve.app import serve_app
+from archive.serve.nginx import PrivateNginx, nginx_binary, render
+from archive.store.home import Home
 from fixtures.archive.factory import make_scenario
 
 REPO = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""Texts stored once, and the two full-text indexes over them (archive.search_index).
+"""Texts stored once, and the three full-text indexes over them (archive.store.search_index).
 
 - `texts(text_id, text_zlib)`: every extracted text once, zlib-compressed (UTF-8, level 6:
   4.7 -> ~2 KB for a 1,500-character report); `xxgk_text(text_zlib)` gives the text back. `reports.text_id` and
@@ -11,7 +11,7 @@
   with their owner, for SQL and the report page; `reports_fts` / `attachments_fts` (trigram) use
   them as external content, so snippet() and highlight() work there.
 - `reports_bigram_fts` / `attachments_bigram_fts`: contentless, `unicode61` over
-  `xxgk_bigrams(text)` (archive.search_index.bigram_text).
+  `xxgk_bigrams(text)` (archive.store.search_index.bigram_text).
 
 `register_functions(conn)` adds `xxgk_text` and `xxgk_bigrams` to a connection: the build,
 the Datasette plugin and anyone reading the file with Python's sqlite3 call it
@@ -25,9 +25,9 @@ full build loads first and indexes once at the end (`create_search(populate=True
 from __future__ import annotations
 
 import sqlite3
-import zlib
 
-from archive.search_index import SEARCH_INDEXES, bigram_text, char_text
+from archive.store.search_index import (SEARCH_INDEXES, compress_text, decompress_text,  # noqa: F401
+                                        register_functions)
 
 TEXT_DDL = [
     "create table if not exists texts (text_id integer primary key, text_zlib blob)",
@@ -41,18 +41,6 @@ from reports r left join texts t on t.text_id = r.text_id""",
 select a.rowid as attachment_rowid, a.attachment_id, a.report_id, a.filename, xxgk_text(t.text_zlib) as text
 from attachments a left join texts t on t.text_id = a.text_id""",
 }
-ZLIB_LEVEL = 6
-
-
-def compress_text(text: str) -> bytes:
-    return zlib.compress(text.encode("utf-8"), ZLIB_LEVEL)
-
-
-def decompress_text(blob: bytes | str | None) -> str | None:
-    """`xxgk_text`: the text of a `texts.text_zlib` value."""
-    if blob is None or isinstance(blob, str):
-        return blob
-    return zlib.decompress(blob).decode("utf-8")
 
 # owner table -> (indexed columns with the SQL giving each from a row `x` of the owner)
 # The long text comes first: with detail=full, every (token, row) entry of a column other than
@@ -72,12 +60,6 @@ CONTENT_VIEW = {"reports": ("report_texts", "report_rowid"),
 POPULATE_HASH_BYTES = 256 * 1024 * 1024
 DEFAULT_HASH_BYTES = 1024 * 1024
 FRESH_SEGMENTS_KEPT = 8  # a freshly built index with at most this many segments is not merged
-
-
-def register_functions(conn: sqlite3.Connection) -> None:
-    conn.create_function("xxgk_text", 1, decompress_text, deterministic=True)
-    conn.create_function("xxgk_bigrams", 1, bigram_text, deterministic=True)
-    conn.create_function("xxgk_chars", -1, char_text, deterministic=True)
 
 
 def create_texts(conn: sqlite3.Connection) -> None:

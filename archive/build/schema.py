@@ -7,9 +7,9 @@ creates what is missing and adds new columns to older databases.
 from __future__ import annotations
 
 import sqlite_utils
-from archive import health
-from archive.build_dense import create_dense_schema
-from archive.build_search import create_search, create_texts, optimize, register_functions, search_exists
+from archive.build import health
+from archive.build.dense import create_dense_schema
+from archive.build.search import create_search, create_texts, optimize, register_functions, search_exists
 
 # 3: dense cell tables + long-form views, texts stored once, bigram index (a full rebuild)
 # 4: build_row_hashes.site (the build folds and syncs one site at a time)
@@ -47,7 +47,7 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...] | None]] = {
         "text_id": I,  # the text lives in `texts` (read it through the attachment_texts view)
     }, "attachment_id"),
     # disclosure_items, application_counts, review_litigation_counts, consistency_checks:
-    # views over the dense tables of archive.build_dense
+    # views over the dense tables of archive.build.dense
     "legacy_indicators": ({
         "report_id": T, "key": T, "label": T, "unit": T, "year_value": R,
         "cumulative_value": R, "raw": T,
@@ -105,7 +105,7 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
 }
 
 # ext: headline figures per report, computed by the parse stage from the cells it writes
-# (archive.build_headlines), with site/agency/year copied in so that aggregate queries read
+# (archive.build.headlines), with site/agency/year copied in so that aggregate queries read
 # one narrow indexed table instead of joining millions of cells to the wide reports table.
 HEADLINE_FIGURES = (
     "applications_received", "carried_over", "granted", "partial", "denied", "unable",
@@ -136,7 +136,7 @@ REPORT_SUMMARY_SQL = (
 )
 
 VIEWS = {"report_summary": REPORT_SUMMARY_SQL,
-         "crawl_health": health.view_sql()}  # latest run per site with its verdict (archive/health.py)
+         "crawl_health": health.view_sql()}  # latest run per site with its verdict (archive/build/health.py)
 
 def ensure_schema(db: sqlite_utils.Database, search: bool = True) -> None:
     """Create missing tables/columns, indexes, views and FTS (idempotent).

@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CONF = REPO / "deploy" / "nginx-xxgk.conf"
 MIME_TYPES = Path("/etc/nginx/mime.types")
 

@@ -1,6 +1,6 @@
 """Fast `?_search=` on big tables: the FTS match runs once per search term, not once per statement.
 
-Words of any length: the match itself is built by archive.search_index (trigram index for
+Words of any length: the match itself is built by archive.store.search_index (trigram index for
 words of 3+ characters, bigram index for 1-2), so `?_search=公开` finds what it should.
 
 For `/archive/reports?_search=…` Datasette 0.65 runs seven statements (the page, the count and
@@ -34,7 +34,7 @@ from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from archive.search_index import INDEX_TABLE, match_sql
+from archive.store.search_index import INDEX_TABLE, match_sql
 
 LOOKUP_RATIO = 20     # rowid lookups cost ~20x a bitmap test per scanned index entry
 CACHE_ENTRIES = 32    # an entry: 8 bytes per hit, plus 1 byte per row or ~8 per hit (<= 1.7 MB at 100k)
@@ -102,7 +102,7 @@ class HitCache:
 def _match_csv(conn: sqlite3.Connection, fts: str, query: str, escape: int) -> str | None:
     """The matching rowids as one comma-separated string (100k hits in ~65 ms, not ~190 ms).
 
-    Default mode: every word must occur, each answered by its index (archive.search_index:
+    Default mode: every word must occur, each answered by its index (archive.store.search_index:
     trigram for 3+ characters, bigrams for 1-2). Raw mode (`_searchmode=raw`): the query is
     FTS5 syntax for the trigram table, as Datasette passes it."""
     table = INDEX_TABLE.get(fts)

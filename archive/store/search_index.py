@@ -22,6 +22,8 @@ search UI (issue #14) call these; ranking (bm25) and snippets are presentation, 
 from __future__ import annotations
 
 import re
+import sqlite3
+import zlib
 from dataclasses import dataclass
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
@@ -114,3 +116,28 @@ def match_sql(table: str, query: str) -> tuple[str, list[str]] | None:
             parts.append(f"select rowid from [{fts}] where [{fts}] match ?")
             params.append(" AND ".join(exprs))
     return " intersect ".join(parts), params
+
+
+# ---------------------------------------------------------------- stored text
+ZLIB_LEVEL = 6
+
+
+def compress_text(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8"), ZLIB_LEVEL)
+
+
+def decompress_text(blob: bytes | str | None) -> str | None:
+    """`xxgk_text`: the text of a `texts.text_zlib` value."""
+    if blob is None or isinstance(blob, str):
+        return blob
+    return zlib.decompress(blob).decode("utf-8")
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """xxgk_text (texts.text_zlib -> text), xxgk_bigrams, xxgk_chars on a connection: the
+    build, the Datasette plugin, the export and anyone reading the file from Python."""
+    conn.create_function("xxgk_text", 1, decompress_text, deterministic=True)
+    conn.create_function("xxgk_bigrams", 1, bigram_text, deterministic=True)
+    conn.create_function("xxgk_chars", -1, char_text, deterministic=True)
+
+
