@@ -38,6 +38,7 @@ from archive.store.fsutil import db_lock, fsync_path
 from archive.store.home import Home
 from archive.store.records import iter_records, record_files, short_hash, utcnow
 from archive.store.raw import RawStore
+from registry import census
 
 COMMIT_EVERY = 200
 OFFICE_EXTS = {"doc", "wps"}
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def input_fingerprint(home: Home, version: str) -> str:
-    h = hashlib.sha256(f"schema{SCHEMA_VERSION}|{version}".encode())
+    h = hashlib.sha256(f"schema{SCHEMA_VERSION}|{version}|{census.input_key()}".encode())
     for p in record_files(home):
         st = p.stat()
         h.update(f"|{p.relative_to(home.root)}|{st.st_size}|{st.st_mtime_ns}".encode())
@@ -164,7 +165,7 @@ def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool
     # build, or a database bulk-loaded without them) they are built in one pass at the end
     ensure_schema(db, search=not full and search_ready(db))
     stats = BuildStats(parser_version=tools.version)
-    site_info = optional("crawler.sites", "site_info")
+    site_info = optional("registry.sites", "site_info")  # no Scrapy here
     labels = Labels(db.conn)
     sites = site_dirs(home)
     deleted_reports = 0
@@ -179,6 +180,9 @@ def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool
         deleted_reports += _sync_site(db, gone, Folded(), stats)
     if stats.parsed or deleted_reports:
         delete_orphan_texts(db.conn)
+    census_error = census.write_from_registry(db)  # divisions x registry x reports (registry/census.py)
+    if census_error:
+        print(f"xxgk build: coverage census not updated: {census_error}", file=sys.stderr)
     db.conn.commit()
     fresh = not search_ready(db)
     if fresh:
