@@ -14,6 +14,7 @@ APT_PACKAGES=(
   fonts-noto-cjk                # CJK font for generated PDFs and screenshots
   redis-server                  # distributed crawling (scrapy-redis) and its tests
   qpdf                          # encrypted-PDF fixtures
+  nginx                         # multi-reader serving (deploy/nginx-xxgk.conf) and its tests
 )
 
 missing=()
