@@ -27,6 +27,7 @@ from archive.home import Home
 REPO = Path(__file__).resolve().parent.parent
 METADATA = REPO / "datasette-metadata.yml"
 PLUGINS_DIR = REPO / "datasette_plugins"
+TEMPLATES_DIR = REPO / "datasette_templates"  # the report page's frame, the front page
 # Facet suggestions run a GROUP BY per column on every table page: too costly on 100k reports.
 SETTINGS = {"sql_time_limit_ms": 3000, "facet_time_limit_ms": 500, "max_returned_rows": 1000,
             "default_page_size": 50, "suggest_facets": False}
@@ -53,7 +54,7 @@ def make_datasette(home: Home, allow_robots: bool = False):
     if not home.db.exists():
         raise FileNotFoundError(f"{home.db} does not exist: run `xxgk build` first")
     return Datasette(immutables=[str(home.db)], metadata=load_metadata(home, allow_robots),
-                     plugins_dir=str(PLUGINS_DIR), settings=SETTINGS)
+                     plugins_dir=str(PLUGINS_DIR), template_dir=str(TEMPLATES_DIR), settings=SETTINGS)
 
 
 @dataclass

@@ -50,7 +50,8 @@ async def original(datasette, request):
     found = lookup(Path(db.path), Home.from_env(cfg.get("home")), sha) if db.path else None
     if found is None:
         return Response.text("original not found", status=404)
-    body, content_type, headers = response_parts(found, as_text=request.args.get("as") == "text")
+    body, content_type, headers = response_parts(found, as_text=request.args.get("as") == "text",
+                                                 download=request.args.get("download") == "1")
     return Response(body, status=200, headers=headers, content_type=content_type)
 
 

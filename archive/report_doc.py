@@ -1,0 +1,107 @@
+"""One report as a document: everything its page shows, read from archive.db.
+
+`load_report(conn, report_id)` returns a `ReportDoc` (metadata, originals, versions and the
+figures of sections 二/三/四 or the 附表, keyed as in report-format.md); the HTML is made by
+`archive.report_html`. Kept apart so the page reads a handful of indexed rows per table and
+never the report's text.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+REPORT_COLUMNS = ("report_id", "site_id", "url", "title", "agency", "report_year", "template",
+                  "index_no", "doc_no", "topic", "written_date", "published_date", "validity",
+                  "source", "parse_status", "parse_notes", "first_seen", "last_seen",
+                  "last_changed", "removed_at", "capture_id", "canonical_url", "page_agency",
+                  "sha256", "versions", "body_source", "listed_title")
+
+
+@dataclass
+class Cell:
+    raw: str | None
+    value: float | None
+    flags: tuple[str, ...] = ()
+    unit: str | None = None
+
+
+@dataclass
+class ReportDoc:
+    report: dict[str, Any]
+    site: dict[str, Any]
+    headline: dict[str, Any]
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    s2: dict[tuple[str, str], Cell] = field(default_factory=dict)   # (row_key, col_key)
+    s2_template: str | None = None
+    s3: dict[tuple[str, str], Cell] = field(default_factory=dict)   # (row_key, applicant)
+    s3_labels: dict[str, str] = field(default_factory=dict)         # row_key -> label as printed
+    s3_template: str | None = None
+    s4: dict[tuple[str, str], Cell] = field(default_factory=dict)   # (group_key, result_key)
+    legacy: list[dict[str, Any]] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _flags(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return ()
+    try:
+        got = json.loads(text)
+    except ValueError:
+        return (text,)
+    return tuple(str(f) for f in got) if isinstance(got, list) else ()
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("select 1 from sqlite_master where name = ?", [name]).fetchone() is not None
+
+
+def load_report(conn: sqlite3.Connection, report_id: str) -> ReportDoc | None:
+    got = _rows(conn, f"select {', '.join(REPORT_COLUMNS)} from reports where report_id = ?",
+                [report_id])
+    if not got:
+        return None
+    report = got[0]
+    site = (_rows(conn, "select * from sites where site_id = ?", [report["site_id"]]) or [{}])[0]
+    headline = (_rows(conn, "select * from report_headlines where report_id = ?", [report_id])
+                or [{}])[0]
+    doc = ReportDoc(report, site, headline)
+    doc.attachments = _rows(conn, "select attachment_id, url, final_url, filename, link_text, ext, mime, "
+                                  "size, sha256, text_method, error from attachments "
+                                  "where report_id = ? order by rowid", [report_id])
+    doc.versions = _rows(conn, "select capture_id, fetched_at, sha256, size, url, http_status "
+                               "from captures where report_id = ? and kind = 'detail' "
+                               "order by fetched_at", [report_id])
+    doc.history = _rows(conn, "select at, event, sha256, run_id from report_history "
+                              "where report_id = ? order by at", [report_id])
+    _load_figures(conn, doc, report_id)
+    return doc
+
+
+def _load_figures(conn: sqlite3.Connection, doc: ReportDoc, rid: str) -> None:
+    for r in _rows(conn, "select template, row_key, col_key, raw, value, unit, flags "
+                         "from disclosure_items where report_id = ? order by rowid", [rid]):
+        doc.s2[(r["row_key"], r["col_key"])] = Cell(r["raw"], r["value"], _flags(r["flags"]), r["unit"])
+        doc.s2_template = doc.s2_template or r["template"]
+    for r in _rows(conn, "select template, row_key, row_label, applicant, raw, value, flags "
+                         "from application_counts where report_id = ? order by rowid", [rid]):
+        doc.s3[(r["row_key"], r["applicant"])] = Cell(r["raw"], r["value"], _flags(r["flags"]))
+        if r["row_label"]:
+            doc.s3_labels.setdefault(r["row_key"], r["row_label"])
+        doc.s3_template = doc.s3_template or r["template"]
+    for r in _rows(conn, "select group_key, result_key, raw, value, flags "
+                         "from review_litigation_counts where report_id = ? order by rowid", [rid]):
+        doc.s4[(r["group_key"], r["result_key"])] = Cell(r["raw"], r["value"], _flags(r["flags"]))
+    doc.legacy = _rows(conn, "select key, label, unit, year_value, cumulative_value, raw "
+                             "from legacy_indicators where report_id = ? order by rowid", [rid])
+    doc.checks = _rows(conn, "select rule, ok, severity, detail from consistency_checks "
+                             "where report_id = ? order by rule", [rid])
