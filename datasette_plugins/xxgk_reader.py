@@ -136,6 +136,8 @@ def register_routes():
     return [(r"^/-/report/(?P<report_id>[0-9a-f]{16})$", report_page),
             (r"^/-/archived/(?P<sha256>[0-9a-f]{64})$", archived_page),
             (r"^/-/original-view/(?P<sha256>[0-9a-f]{64})$", original_view),
+            (r"^/-/search$", search_page),
+            (r"^/-/pivot$", pivot_page),
             (r"^/-/xxgk-reader\.css$", css)]
 
 
@@ -200,3 +202,26 @@ def _with_bom(send):
             message = dict(message, body=BOM + message.get("body", b""))
         await send(message)
     return sender
+
+
+async def search_page(datasette, request):
+    from archive.search_page import render, search
+    q = request.args.get("q") or ""
+    try:
+        page = max(0, int(request.args.get("page") or 0))
+    except ValueError:
+        page = 0
+    res = await _db(datasette).execute_fn(lambda conn: search(conn, q, page))
+    title = f"搜索 {q}" if q else "搜索 Search"
+    return Response.html(await datasette.render_template(
+        "xxgk_page.html", {"page_title": title, "content": render(res, page)}, request=request))
+
+
+async def pivot_page(datasette, request):
+    from archive.pivot_page import build_pivot, render
+    args = request.args
+    pivot = await _db(datasette).execute_fn(lambda conn: build_pivot(
+        conn, args.get("region"), args.get("agency") or "", args.get("figure") or ""))
+    return Response.html(await datasette.render_template(
+        "xxgk_page.html", {"page_title": "申请数 机关×年度 Requests pivot", "content": render(pivot)},
+        request=request))
