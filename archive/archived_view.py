@@ -55,10 +55,12 @@ def archived_urls(conn: sqlite3.Connection, urls: list[str]) -> dict[str, str]:
         chunk = urls[i:i + 400]
         marks = ",".join("?" * len(chunk))
         for url, sha in conn.execute(
-                f"select url, sha256 from captures where url in ({marks}) and sha256 is not null "
-                f"union all select request_url, sha256 from captures where request_url in ({marks}) "
+                f"select url, sha256 from ("
+                f"select url, sha256, fetched_at as at from captures where url in ({marks}) and sha256 is not null "
+                f"union all select request_url, sha256, fetched_at from captures where request_url in ({marks}) "
                 f"and sha256 is not null "
-                f"union all select url, sha256 from attachments where url in ({marks}) and sha256 is not null",
+                f"union all select url, sha256, first_seen from attachments where url in ({marks}) "
+                f"and sha256 is not null) order by at desc",
                 chunk * 3):
             found.setdefault(url, sha)
     return found

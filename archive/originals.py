@@ -81,9 +81,10 @@ def lookup(db_path: Path, home: Home, sha256: str) -> Original | None:
 FRAMED_CSP = ("sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation; "
               "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; "
               "form-action 'none'; base-uri 'none'")
-# PDFs open in the browser's own viewer (not on the archive's origin: the viewer is the
-# browser's); the CSP sandbox is kept, with only what the viewer needs to draw.
-PDF_CSP = "sandbox allow-scripts; default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+# PDFs open in the browser's own viewer, inline. The viewer is the browser's own (not a
+# document on the archive's origin), and the CSP sandbox stays on: Chromium draws the PDF
+# under a plain `sandbox` (checked in tests/test_browser_reader.py).
+PDF_CSP = "sandbox; default-src 'none'; object-src 'self'; frame-ancestors 'self'"
 INLINE_EXTS = {"pdf"}
 
 

@@ -169,7 +169,8 @@ def section2(doc: ReportDoc) -> Markup:
             for i, (_, lab) in enumerate(cols)) + "</tr>")
         for k in rows:
             tds = "".join(str(cell_td(doc.s2.get((k, c)))) for c, _ in cols_of.get(k, []))
-            out.append(f"<tr><th class='label'>{escape(S2_ROW_LABEL.get(k, k))}</th>{tds}</tr>")
+            label = "行政规范性文件" if tpl == "G2" and k == "normative_docs" else S2_ROW_LABEL.get(k, k)
+            out.append(f"<tr><th class='label'>{escape(label)}</th>{tds}</tr>")
     out.append("</table>")
     return Markup("".join(out))
 

@@ -72,22 +72,32 @@ def highlight(text: str, words: list[str]) -> Markup:
     return Markup("").join(out)
 
 
+def _window(text: str, positions: list[tuple[int, str]], width: int) -> tuple[int, set[str]]:
+    best, best_words = positions[0][0], set()
+    for start, _ in positions:
+        inside = {w for p, w in positions if start <= p < start + width}
+        if len(inside) > len(best_words):
+            best, best_words = start, inside
+    return best, best_words
+
+
 def snippet(text: str | None, words: list[str], width: int = SNIPPET_CHARS) -> Markup:
-    """The window of `text` holding the most distinct words, highlighted."""
+    """Up to three passages of `text` that together hold every word found, highlighted."""
     text = re.sub(r"\s+", " ", text or "").strip()
     if not text:
         return Markup("")
     positions = sorted((m.start(), w) for w in words for m in re.finditer(re.escape(w), text))
     if not positions:
         return highlight(text[:width] + ("…" if len(text) > width else ""), words)
-    best, best_score = positions[0][0], -1
-    for start, _ in positions:
-        inside = {w for p, w in positions if start <= p < start + width}
-        if len(inside) > best_score:
-            best, best_score = start, len(inside)
-    lo = max(0, best - width // 4)
-    hi = min(len(text), lo + width)
-    return highlight(("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else ""), words)
+    parts, missing = [], {w for _, w in positions}
+    fragment = width if len(missing) == 1 else width // min(len(missing), 3) + 20
+    while missing and len(parts) < 3:
+        start, got = _window(text, [(p, w) for p, w in positions if w in missing], fragment)
+        lo = max(0, start - fragment // 4)
+        parts.append((lo, min(len(text), lo + fragment)))
+        missing -= got or missing
+    pieces = [("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "") for lo, hi in sorted(parts)]
+    return highlight(" ".join(pieces), words)
 
 
 def search(conn: sqlite3.Connection, q: str, page: int = 0) -> Results:

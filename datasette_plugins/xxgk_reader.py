@@ -28,6 +28,9 @@ from archive.report_html import number, report_body
 PLUGIN = "xxgk-archive"
 REPORT_ROW_RE = re.compile(r"^/(?P<db>[^/]+)/reports/(?P<rid>[0-9a-f]{16})$")
 INTEGER_COLUMNS = {"value", "year_value", "cumulative_value"}
+# long text: clipped to three lines in list views (CSS), whole on the row page
+LONG_TEXT_COLUMNS = {"body_text", "text", "parse_notes", "extra", "stats", "message", "column_urls",
+                     "detail", "raw", "reasons"}
 BOM = b"\xef\xbb\xbf"
 
 CSS = """
@@ -35,15 +38,16 @@ table.rows-and-columns td.col-title, table.rows-and-columns td.col-listed_title,
 table.rows-and-columns td.col-agency, table.rows-and-columns td.col-name { white-space: nowrap; max-width: 40em;
   overflow: hidden; text-overflow: ellipsis; word-break: keep-all; }
 table.rows-and-columns th { white-space: nowrap; word-break: keep-all; }
-table.rows-and-columns td.col-body_text, table.rows-and-columns td.col-text { max-width: 30em; }
-table.rows-and-columns td.col-body_text > *, table.rows-and-columns td.col-text > * { display: block;
-  max-height: 4.5em; overflow: hidden; }
+body.table table.rows-and-columns td.type-str { white-space: nowrap; }
+body.table table.rows-and-columns td.type-str:has(.xxgk-clip) { white-space: normal; min-width: 22em; max-width: 30em; }
+body.table .xxgk-clip { display: block; max-height: 4.5em; overflow: hidden; }
 .xxgk-doc { max-width: 78em; }
 .xxgk-doc h1.xxgk-title { font-size: 1.6em; line-height: 1.3; word-break: keep-all; }
 table.xxgk-meta th { text-align: left; white-space: nowrap; padding-right: 1em; vertical-align: top; }
 table.xxgk-print { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.92em; }
 table.xxgk-print th, table.xxgk-print td { border: 1px solid #999; padding: 3px 6px; }
-table.xxgk-print th { background: #f3f3f3; font-weight: normal; text-align: center; }
+table.xxgk-print th { background: #f3f3f3; font-weight: normal; text-align: center; white-space: normal; }
+table.xxgk-print tr { height: 1.7em; }
 table.xxgk-print th.label { text-align: left; max-width: 26em; }
 table.xxgk-print th.group { white-space: normal; width: 5.5em; min-width: 5.5em; }
 table.xxgk-print th.note { font-size: 0.85em; max-width: 18em; }
@@ -157,6 +161,8 @@ def extra_body_script(view_name):
 def render_cell(value, column, table, database):
     if column in INTEGER_COLUMNS and isinstance(value, float):
         return number(value)  # counts stored as REAL still read as integers
+    if column in LONG_TEXT_COLUMNS and isinstance(value, str) and len(value) > 60:
+        return Markup(f'<span class="xxgk-clip">{escape(value)}</span>')
     return None
 
 
