@@ -43,6 +43,7 @@ class ReportDoc:
     s4: dict[tuple[str, str], Cell] = field(default_factory=dict)   # (group_key, result_key)
     legacy: list[dict[str, Any]] = field(default_factory=list)
     checks: list[dict[str, Any]] = field(default_factory=list)
+    text: str | None = None
 
 
 def _flags(text: str | None) -> tuple[str, ...]:
@@ -84,7 +85,13 @@ def load_report(conn: sqlite3.Connection, report_id: str) -> ReportDoc | None:
     doc.history = _rows(conn, "select at, event, sha256, run_id from report_history "
                               "where report_id = ? order by at", [report_id])
     _load_figures(conn, doc, report_id)
+    doc.text = load_text(conn, report_id)
     return doc
+
+
+def load_text(conn: sqlite3.Connection, report_id: str) -> str | None:
+    row = conn.execute("select body_text from reports where report_id = ?", [report_id]).fetchone()
+    return row[0] if row else None
 
 
 def _load_figures(conn: sqlite3.Connection, doc: ReportDoc, rid: str) -> None:

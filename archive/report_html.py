@@ -299,7 +299,15 @@ def report_body(doc: ReportDoc, agency_link: str) -> Markup:
     if not has_tables and not doc.legacy:
         parts.append(Markup('<p class="xxgk-none">没有解析出统计表 No tables were parsed from this report '
                             f'({escape(r.get("parse_status") or "")}).</p>'))
+    if doc.text:
+        parts.append(Markup('<details class="xxgk-text"><summary>全文 Full text '
+                            f'({len(doc.text)} 字 characters, {escape(r.get("body_source") or "page")})</summary>'
+                            f'<pre>{escape(doc.text)}</pre></details>'))
+    rid = escape(r["report_id"])
+    tables = " · ".join(f'<a href="/archive/{t}?report_id={rid}">{t}</a>' for t in (
+        "disclosure_items", "application_counts", "review_litigation_counts", "legacy_indicators",
+        "consistency_checks", "attachments", "captures", "report_history"))
     parts += [Markup("<h2>版本 Versions and history</h2>"), _versions(doc),
-              Markup(f'<p class="xxgk-more"><a href="/archive/reports/{escape(r["report_id"])}?_row=1">数据行与全文 row data and full text</a> · '
-                     f'<a href="/archive/report_figures?report_id={escape(r["report_id"])}">所有数字 all figures</a></p>')]
+              Markup(f'<p class="xxgk-more"><a href="/archive/reports/{rid}?_row=1">数据行 row data</a> · '
+                     f'<a href="/archive/report_figures?report_id={rid}">所有数字 all figures</a> · 数据表 tables: {tables}</p>')]
     return Markup("").join(parts)

@@ -64,6 +64,7 @@ ul.xxgk-checks { font-size: 0.9em; margin-top: 0; }
 .xxgk-banner code { word-break: break-all; }
 iframe.xxgk-frame { width: 100%; height: 80vh; border: 1px solid #999; background: #fff; }
 mark { background: #ffe066; padding: 0 1px; }
+details.xxgk-text pre { white-space: pre-wrap; max-width: 60em; font-family: inherit; line-height: 1.6; }
 ol.xxgk-results li { margin-bottom: 0.9em; } .xxgk-snippet { color: #333; font-size: 0.92em; }
 """
 
