@@ -132,7 +132,7 @@ INDEXES["report_headlines"] = [("site_id", "report_year"), ("agency", "report_ye
                                # covering indexes: these canned queries read no table rows
                                ("report_year", "site_id", "agency", "applications_received"),  # requests_by_agency_year
                                ("report_year", "site_id", "reviews_total", "reviews_corrected", "suits_direct",
-                                "suits_after_review", "suits_corrected"),  # review_litigation_by_year
+                                "suits_after_review", "suits_corrected", "suits_total"),  # review_litigation_by_year
                                ("site_id", "report_year", "granted", "partial", "denied", "unable",
                                 "not_processed", "other_handling", "results_total"),  # outcome_mix
                                ("report_year", "site_id", "due_date", "published_date")]  # late_reports

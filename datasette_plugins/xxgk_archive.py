@@ -3,9 +3,8 @@
 - `/-/original/<sha256>`: an archived body, by hash only (archive.originals), sandboxed.
 - hash columns render as links to those originals; report ids in canned-query results link
   to the report's page.
-- Datasette's search box on a table with a 1–2 character query (which trigram FTS
-  silently answers with nothing) is redirected to the `search` canned query, which falls
-  back to LIKE.
+- Datasette's search box on a table with a word of 1–2 characters (which trigram FTS
+  silently answers with nothing) is redirected to `/-/search`, which answers any length.
 - `?_search=` on the tables listed under `fast_search` evaluates the FTS match once per term
   and serves the page, count and facets from that (archive.serve_search).
 """
@@ -73,15 +72,22 @@ def render_cell(value, column, table, database):
 
 
 def short_search_target(path: str, query_string: bytes) -> str | None:
-    """Where a too-short `_search` on a table page should go, else None."""
+    """Where a table search the trigram index cannot answer should go, else None.
+
+    Datasette matches each word of `_search` as a trigram phrase, so any word of 1–2
+    characters (`年报`, `应急 管理`) would silently match nothing: such searches go to
+    `/-/search`, which answers words of any length (archive/search_page.py).
+    """
     parts = path.strip("/").split("/")
     if len(parts) != 2 or parts[1] not in SEARCH_TABLES:
         return None
     q = urllib.parse.parse_qs(query_string.decode("utf-8", "replace"), keep_blank_values=True)
-    term = (q.get("_search") or [""])[0]
-    if not term.strip() or len(term.strip()) >= MIN_FTS_CHARS:
+    if (q.get("_searchmode") or [""])[0] == "raw":
         return None
-    return f"/{parts[0]}/search?" + urllib.parse.urlencode({"q": term.strip()})
+    term = (q.get("_search") or [""])[0].strip()
+    if not term or all(len(w) >= MIN_FTS_CHARS for w in term.split()):
+        return None
+    return "/-/search?" + urllib.parse.urlencode({"q": term})
 
 
 @hookimpl
