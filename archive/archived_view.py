@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import urllib.parse
+from html import unescape as html_unescape
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,13 +67,14 @@ def archived_urls(conn: sqlite3.Connection, urls: list[str]) -> dict[str, str]:
     return found
 
 
-_HREF_RE = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
-_HREF_BARE_RE = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)([^\s"'>]+)""", re.I | re.S)
+_A_TAG_RE = re.compile(r"<a\b[^>]*>", re.I | re.S)
+_ATTR_RE = re.compile(r"""\s([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+))?""", re.S)
 _HEAD_RE = re.compile(r"<head\b[^>]*>", re.I)
+_REPLACED = {"href", "target", "class", "rel", "title"}
 
 
 def _absolute(base: str, href: str) -> str | None:
-    href = href.strip()
+    href = html_unescape(href.strip())
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
         return None
     try:
@@ -81,32 +83,48 @@ def _absolute(base: str, href: str) -> str | None:
         return None
 
 
+def _href(tag: str) -> str | None:
+    for m in _ATTR_RE.finditer(tag[2:]):
+        if m.group(1).lower() == "href" and m.group(2):
+            return m.group(2).strip("\"'")
+    return None
+
+
+def _rebuild(tag: str, attrs: str) -> str:
+    """`tag` without its href/target/class/rel/title, with `attrs` added."""
+    body = tag[2:-1].rstrip("/")
+    kept = "".join(m.group(0) for m in _ATTR_RE.finditer(body) if m.group(1).lower() not in _REPLACED)
+    return f"<a{kept} {attrs}>"
+
+
 def rewrite_links(html: str, base_url: str, lookup) -> str:
     """Links to archived captures → their archived copies; the rest marked as leaving.
 
-    `lookup(list_of_absolute_urls) -> {url: sha256}`. Only `<a href>` is touched; the page
-    is otherwise unchanged (its scripts never run: the sandbox forbids them).
+    `lookup(list_of_absolute_urls) -> {url: sha256}`. Only `<a>` start tags are touched
+    (their own target/class/rel are replaced); the page is otherwise unchanged, and its
+    scripts never run (the sandbox forbids them).
     """
-    html = _HREF_BARE_RE.sub(lambda m: f'{m.group(1)}"{m.group(2)}"', html)
-    targets = {}
-    for m in _HREF_RE.finditer(html):
-        url = _absolute(base_url, m.group(3))
+    targets: dict[str, str] = {}
+    for m in _A_TAG_RE.finditer(html):
+        href = _href(m.group(0))
+        url = _absolute(base_url, href) if href is not None else None
         if url:
-            targets[m.group(3)] = url
+            targets[href] = url
     known = lookup(sorted(set(targets.values())))
 
     def swap(m: re.Match) -> str:
-        href = m.group(3)
-        url = targets.get(href)
+        tag = m.group(0)
+        href = _href(tag)
+        url = targets.get(href) if href is not None else None
         if url is None:
-            return m.group(0)
+            return tag
         if url in known:
-            return (f'{m.group(1)}"/-/archived/{known[url]}" target="_top" class="xxgk-archived" '
-                    f'data-original-href={m.group(2)}{href}{m.group(2)}')
-        return (f'{m.group(1)}"{escape(url)}" target="_blank" rel="noreferrer noopener" '
-                f'class="xxgk-leaves" title="离开存档 leaves the archive: {escape(url)}"')
+            return _rebuild(tag, f'href="/-/archived/{known[url]}" target="_top" class="xxgk-archived" '
+                                 f'title="存档副本 archived copy of {escape(url)}"')
+        return _rebuild(tag, f'href="{escape(url)}" target="_blank" rel="noreferrer noopener" '
+                             f'class="xxgk-leaves" title="离开存档 leaves the archive: {escape(url)}"')
 
-    out = _HREF_RE.sub(swap, html)
+    out = _A_TAG_RE.sub(swap, html)
     head = _HEAD_RE.search(out)
     if head:
         return out[:head.end()] + LEAVING_STYLE + out[head.end():]

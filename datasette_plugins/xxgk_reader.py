@@ -158,8 +158,14 @@ def extra_body_script(view_name):
     return None
 
 
+REPORT_VIEWS = {"report_summary"}  # views: Datasette gives their rows no link of their own
+REPORT_ID_RE = re.compile(r"^[0-9a-f]{16}$")
+
+
 @hookimpl
 def render_cell(value, column, table, database):
+    if column == "report_id" and table in REPORT_VIEWS and isinstance(value, str) and REPORT_ID_RE.match(value):
+        return Markup(f'<a href="/{escape(database)}/reports/{escape(value)}">{escape(value)}</a>')
     if column in INTEGER_COLUMNS and isinstance(value, float):
         return number(value)  # counts stored as REAL still read as integers
     if column in LONG_TEXT_COLUMNS and isinstance(value, str) and len(value) > 60:

@@ -159,6 +159,10 @@ def test_reports_are_linked_everywhere(site):
     page.locator(f"a[href='/archive/reports/{ids['c']}']").first.click()
     page.wait_for_load_state("load")
     assert page.locator("table.g0").count() == 1
+    page.goto(f"{base}/archive/report_summary")
+    page.locator(f"a[href='/archive/reports/{ids['g']}']").first.click()
+    page.wait_for_load_state("load")
+    assert page.inner_text("h1").startswith("示例市示例区人民政府办公室2016")
     page.goto(f"{base}/archive/late_reports")
     page.locator(f"a[href='/archive/reports/{ids['e']}']").first.click()
     page.wait_for_load_state("load")

@@ -51,13 +51,15 @@ def test_numbers_read_as_integers():
 def test_rewrite_links():
     archived = {"http://www.a.gov.cn/nb/2020.htm": "a" * 64, "http://www.a.gov.cn/att/x.pdf": "b" * 64}
     html = ("<html><head><title>t</title></head><body>"
-            "<a href='/nb/2020.htm'>rel</a> <a href=\"../att/x.pdf\">pdf</a> "
-            "<a href=https://www.gov.cn/>out</a> <a href='#top'>anchor</a> <a href='javascript:x()'>js</a>"
-            "</body></html>")
+            "<a href='/nb/2020.htm'>rel</a> <a class=\"nav\" target=\"_self\" href=\"../att/x.pdf\">pdf</a> "
+            "<a target=_top href=https://www.gov.cn/>out</a> <a href='#top'>anchor</a> <a href='javascript:x()'>js</a>"
+            "<a name='n'>no href</a></body></html>")
     out = rewrite_links(html, "http://www.a.gov.cn/nb/list.htm", lambda urls: {u: archived[u] for u in urls if u in archived})
-    assert f'href="/-/archived/{"a" * 64}" target="_top" class="xxgk-archived"' in out
-    assert f'href="/-/archived/{"b" * 64}"' in out
+    assert f'<a href="/-/archived/{"a" * 64}" target="_top" class="xxgk-archived"' in out
+    assert f'<a href="/-/archived/{"b" * 64}" target="_top" class="xxgk-archived"' in out
     assert 'href="https://www.gov.cn/" target="_blank" rel="noreferrer noopener" class="xxgk-leaves"' in out
+    assert "_self" not in out and "target=_top" not in out and 'class="nav"' not in out  # theirs replaced
+    assert "<a name='n'>no href</a>" in out
     assert "href='#top'" in out and "href='javascript:x()'" in out  # left alone (scripts never run)
     assert out.index("<style>") > out.index("<head>")
 
