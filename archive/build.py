@@ -32,7 +32,9 @@ import sqlite_utils
 
 from archive.build_headlines import headline
 from archive.build_history import Folded, fold
-from archive.build_schema import CELL_TABLES, SCHEMA_VERSION, ensure_schema, optimize_fts
+from archive.build_dense import Labels, delete_orphans, write_cells
+from archive.build_schema import SCHEMA_VERSION, ensure_schema, finish_schema, optimize_fts, search_ready
+from archive.build_search import delete_orphan_texts, store_text
 from archive.build_sync import sync_rows
 from archive.build_text import Outcome, TextResult, Tools, as_text_result, extract_bytes, optional, parse_report
 from archive.home import Home
@@ -145,13 +147,15 @@ def build(home: Home, force: bool = False, progress: bool | None = None,
         tmp = home.root / "archive.db.tmp"
         for stale in (tmp, tmp.with_name(tmp.name + "-journal")):
             stale.unlink(missing_ok=True)
-        if home.db.exists():
+        # an older schema is not migrated in place: the archive is rebuilt from the raw store
+        full = not home.db.exists() or _meta(home.db, "schema_version") != str(SCHEMA_VERSION)
+        if not full:
             shutil.copyfile(home.db, tmp)
         db = sqlite_utils.Database(tmp)
         db.execute("pragma journal_mode = memory")  # the tmp copy is disposable
         db.execute("pragma synchronous = off")
         db.execute("pragma cache_size = -262144")  # 256 MB: random-id index inserts stay in memory
-        stats = _build_into(db, home, tools, force, progress)
+        stats = _build_into(db, home, tools, force or full, progress, full)
         db["build_meta"].upsert_all([
             {"key": "input_fingerprint", "value": fingerprint},
             {"key": "parser_version", "value": tools.version},
@@ -167,8 +171,11 @@ def build(home: Home, force: bool = False, progress: bool | None = None,
 
 
 def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool,
-                progress: bool | None) -> BuildStats:
-    ensure_schema(db)
+                progress: bool | None, full: bool = False) -> BuildStats:
+    """`full`: an empty database: load everything, then build indexes and search once."""
+    # search indexes are kept up to date by triggers only once they exist; otherwise (a full
+    # build, or a database bulk-loaded without them) they are built in one pass at the end
+    ensure_schema(db, search=not full and search_ready(db))
     folded = fold(iter_records(home), optional("crawler.sites", "site_info"))
     stats = BuildStats(reports=len(folded.reports), parser_version=tools.version)
     rows = {"sites": folded.sites, "captures": folded.captures, "attachments": folded.attachments,
@@ -181,10 +188,15 @@ def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool
         if table == "reports":
             deleted_reports = count.deleted
     if deleted_reports:
-        for table in (*CELL_TABLES, "report_headlines"):
+        delete_orphans(db.conn)
+        for table in ("legacy_indicators", "report_headlines"):
             db.execute(f"delete from {table} where report_id not in (select report_id from reports)")
     db.conn.commit()
     _parse_stage(db, home, tools, folded, force, progress, stats)
+    if stats.parsed or deleted_reports:
+        delete_orphan_texts(db.conn)
+    if not search_ready(db):
+        finish_schema(db)
     stats.fts_optimized = tuple(optimize_fts(db))
     db.conn.commit()
     return stats
@@ -215,8 +227,9 @@ def _parse_stage(db: sqlite_utils.Database, home: Home, tools: Tools, folded: Fo
     for att in folded.attachments.values():
         atts_of.setdefault(att["report_id"], []).append(att)
     converted = _convert_office(tools, store, [a for rid in todo for a in atts_of.get(rid, [])])
+    labels = Labels(db.conn)
     for i, rid in enumerate(tqdm(todo, desc="parse", unit="report", disable=not show)):
-        _parse_one(db, tools, store, folded, rid, atts_of.get(rid, []), converted, stats)
+        _parse_one(db, tools, store, folded, rid, atts_of.get(rid, []), converted, stats, labels)
         if i % COMMIT_EVERY == COMMIT_EVERY - 1:
             db.conn.commit()
     db.conn.commit()
@@ -242,7 +255,8 @@ def _convert_office(tools: Tools, store: RawStore, atts: list[dict[str, Any]]) -
 
 
 def _parse_one(db: sqlite_utils.Database, tools: Tools, store: RawStore, folded: Folded, rid: str,
-               atts: list[dict[str, Any]], converted: dict[str, TextResult], stats: BuildStats) -> None:
+               atts: list[dict[str, Any]], converted: dict[str, TextResult], stats: BuildStats,
+               labels: Labels) -> None:
     report = folded.reports[rid]
     page = _read_extract(tools, store, folded.page_capture.get(rid) or {}, "html")
     attachments = []
@@ -254,7 +268,7 @@ def _parse_one(db: sqlite_utils.Database, tools: Tools, store: RawStore, folded:
         attachments.append((att, res))
     outcome = parse_report(tools, report, page, attachments)
     key = input_key(report.get("sha256"), folded.report_attachments.get(rid, []))
-    stats.errors += _write_outcome(db, report, outcome, key, tools.version)
+    stats.errors += _write_outcome(db, report, outcome, key, tools.version, labels)
     stats.parsed += 1
 
 
@@ -271,18 +285,30 @@ def _read_extract(tools: Tools, store: RawStore, row: dict[str, Any], ext: str |
 
 
 def _write_outcome(db: sqlite_utils.Database, report: dict[str, Any], outcome: Outcome,
-                   key: str, version: str) -> int:
+                   key: str, version: str, labels: Labels) -> int:
     rid, conn = report["report_id"], db.conn
-    conn.execute("update reports set " + ", ".join(f"[{k}] = ?" for k in outcome.fields)
-                 + " where report_id = ?", [*outcome.fields.values(), rid])
-    for table in CELL_TABLES:
-        conn.execute(f"delete from {table} where report_id = ?", [rid])
-        if outcome.cells[table]:
-            db[table].insert_all(outcome.cells[table], batch_size=500)
-    db["report_headlines"].upsert(headline({**report, **outcome.fields}, outcome.cells), pk="report_id")
+    text_ids: dict[str, int | None] = {}
     for aid, res in outcome.attachment_texts.items():
-        conn.execute("update attachments set text = ?, text_method = ?, error = ? where attachment_id = ?",
-                     [res.text, res.method, ": ".join(res.error) if res.error else None, aid])
+        old = conn.execute("select text_id from attachments where attachment_id = ?", [aid]).fetchone()
+        text_ids[aid] = store_text(conn, res.text, old[0] if old else None)
+        conn.execute("update attachments set text_id = ?, text_method = ?, error = ? where attachment_id = ?",
+                     [text_ids[aid], res.method, ": ".join(res.error) if res.error else None, aid])
+    fields = dict(outcome.fields)
+    body = fields.pop("body_text", None)
+    report_rowid, old_text = conn.execute("select rowid, text_id from reports where report_id = ?",
+                                          [rid]).fetchone()
+    source = fields.get("body_source") or ""
+    if source.startswith("attachment:") and text_ids.get(source.split(":", 1)[1]) is not None:
+        fields["text_id"] = text_ids[source.split(":", 1)[1]]  # the text is stored once
+    else:
+        fields["text_id"] = store_text(conn, body, old_text)
+    conn.execute("update reports set " + ", ".join(f"[{k}] = ?" for k in fields)
+                 + " where report_id = ?", [*fields.values(), rid])
+    write_cells(conn, labels, report_rowid, fields.get("template"), outcome.cells)
+    conn.execute("delete from legacy_indicators where report_id = ?", [rid])
+    if outcome.cells.get("legacy_indicators"):
+        db["legacy_indicators"].insert_all(outcome.cells["legacy_indicators"], batch_size=500)
+    db["report_headlines"].upsert(headline({**report, **outcome.fields}, outcome.cells), pk="report_id")
     conn.execute("delete from errors where origin = 'build' and report_id = ?", [rid])
     now = utcnow()
     rows = [{"error_id": short_hash("build", rid, e["stage"], e["kind"], e["url"] or ""),

@@ -1,11 +1,10 @@
 """`/-/search?q=`: reports ranked by bm25, each with a highlighted snippet around its hits.
 
-Several words mean all of them, whatever their length. Words of 3+ characters go to the
-trigram index (`reports_fts`, AND-ed, ranked by bm25); 1–2 character words cannot be
-answered by trigrams and are checked per word on the candidates (or, when the query has
-only short words, by a bounded scan in archive order). No query returns nothing because
-of its length. Snippets are cut and highlighted here, escaped, so short words are
-highlighted too.
+Several words mean all of them, whatever their length: archive.search_index routes words of
+3+ characters to the trigram index and words of 1–2 characters to the bigram index, and
+intersects them. The results are ranked by bm25 (on the trigram index when the query has a
+long word, else on the bigram index); only the shown page of reports is read. Snippets are
+cut and highlighted here, escaped, so short words are highlighted too.
 """
 from __future__ import annotations
 
@@ -15,9 +14,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-MIN_TRIGRAM = 3
 PAGE = 50
-SHORT_SCAN_LIMIT = 500
 SNIPPET_CHARS = 140
 
 
@@ -38,7 +35,7 @@ class Results:
     query: str
     words: list[str]
     hits: list[Hit] = field(default_factory=list)
-    total: int | None = None  # None: more than were scanned
+    total: int | None = None
     method: str = ""
 
 
@@ -49,14 +46,6 @@ def split_words(q: str) -> list[str]:
         if w not in seen:
             seen.append(w)
     return seen[:8]
-
-
-def fts_phrase(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
-
-
-def _like(word: str) -> str:
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def highlight(text: str, words: list[str]) -> Markup:
@@ -100,48 +89,43 @@ def snippet(text: str | None, words: list[str], width: int = SNIPPET_CHARS) -> M
     return highlight(" ".join(pieces), words)
 
 
+def _text_sql(conn: sqlite3.Connection) -> str:
+    """How to read a report's text: `texts` (schema 3) or the old `reports.body_text`."""
+    if conn.execute("select 1 from sqlite_master where name = 'texts'").fetchone():
+        return "(select text from texts where text_id = r.text_id)"
+    return "r.body_text"
+
+
 def search(conn: sqlite3.Connection, q: str, page: int = 0) -> Results:
+    """Reports holding every word of `q`, best first, one page of them with snippets.
+
+    Which index answers which word is archive.search_index's (trigram for 3+ characters,
+    bigram for 1–2); the ranking is bm25 on the trigram index when the query has a long word,
+    else on the bigram index.
+    """
+    from archive.search_index import match_sql, plan_search
     words = split_words(q)
     res = Results(q, words)
-    if not words:
+    planned = plan_search(" ".join(words))
+    found = match_sql("reports", " ".join(words)) if planned else None
+    if not found:
         return res
-    long_words = [w for w in words if len(w) >= MIN_TRIGRAM]
-    short_words = [w for w in words if len(w) < MIN_TRIGRAM]
-    short_sql = " and ".join("(r.title || ' ' || coalesce(r.agency, '') || ' ' || coalesce(r.body_text, '')) "
-                             "like ? escape '\\'" for _ in short_words)
-    short_params = [_like(w) for w in short_words]
-    if long_words:
-        match = " AND ".join(fts_phrase(w) for w in long_words)
-        res.method = "bm25" + (" + short-word filter" if short_words else "")
-        cols = "r.report_id, r.title, r.agency, r.report_year, r.published_date, r.site_id, r.body_text, m.rank"
-        fts = "select rowid as rid, bm25(reports_fts) as rank from reports_fts where reports_fts match ?"
-        if short_words:  # the short words are checked on the trigram candidates
-            base = f"from ({fts}) m join reports r on r.rowid = m.rid where {short_sql}"
-            params = [match, *short_params]
-            res.total = conn.execute(f"select count(*) {base}", params).fetchone()[0]
-            rows = conn.execute(f"select {cols} {base} order by m.rank limit ? offset ?",
-                                [*params, PAGE, page * PAGE]).fetchall()
-        else:  # rank in the index, then read only the rows shown
-            res.total = conn.execute("select count(*) from reports_fts where reports_fts match ?",
-                                     [match]).fetchone()[0]
-            rows = conn.execute(f"select {cols} from ({fts} order by rank limit ? offset ?) m "
-                                f"cross join reports r on r.rowid = m.rid order by m.rank",
-                                [match, PAGE, page * PAGE]).fetchall()
-    else:
-        res.method = "scan (1–2 character words)"
-        rows = conn.execute(f"select r.report_id, r.title, r.agency, r.report_year, r.published_date, r.site_id, "
-                            f"r.body_text, null from reports r where {short_sql} limit ?",
-                            [*short_params, SHORT_SCAN_LIMIT]).fetchall()
-        # no index ranks short words: order by how often the words occur, title hits first
-        def score(row) -> tuple[int, int]:
-            title, body = row[1] or "", row[6] or ""
-            return (-sum(title.count(w) for w in words), -sum(body.count(w) for w in words))
-        rows.sort(key=score)
-        res.total = len(rows) if len(rows) < SHORT_SCAN_LIMIT else None
-        rows = rows[page * PAGE:(page + 1) * PAGE]
+    sql, params = found
+    long_expr = " AND ".join(w.match for w in planned if w.index == "trigram")
+    rank_fts, rank_expr = ("reports_fts", long_expr) if long_expr else (
+        "reports_bigram_fts", " AND ".join(w.match for w in planned))
+    res.method = f"bm25 ({'trigram' if long_expr else 'bigram'} index)"
+    res.total = conn.execute(f"select count(*) from ({sql})", params).fetchone()[0]
+    restrict = "" if all(w.index == "trigram" for w in planned) or not long_expr else f" and rowid in ({sql})"
+    ranked = (f"select rowid as rid, bm25([{rank_fts}]) as rank from [{rank_fts}] "
+              f"where [{rank_fts}] match ?{restrict} order by rank limit ? offset ?")
+    text = _text_sql(conn)
+    rows = conn.execute(
+        f"select r.report_id, r.title, r.agency, r.report_year, r.published_date, r.site_id, {text}, m.rank "
+        f"from ({ranked}) m cross join reports r on r.rowid = m.rid order by m.rank",
+        [rank_expr, *(params if restrict else []), PAGE, page * PAGE]).fetchall()
     for rid, title, agency, year, published, site, body, rank in rows:
-        res.hits.append(Hit(rid, title or rid, agency, year, published, site,
-                            snippet(body, words), rank))
+        res.hits.append(Hit(rid, title or rid, agency, year, published, site, snippet(body, words), rank))
     return res
 
 
@@ -152,7 +136,7 @@ def render(res: Results, page: int) -> Markup:
                   '<p class="help">多个词＝全部包含 several words = all of them; any word length works.</p>')]
     if not res.words:
         return Markup("").join(out)
-    total = "500+" if res.total is None else str(res.total)
+    total = str(res.total or 0)
     out.append(Markup(f'<p class="xxgk-count"><b>{escape(total)}</b> 份报告 reports match '
                       f'{escape(" + ".join(res.words))} <span class="meta">({escape(res.method)})</span></p>'))
     out.append(Markup(f'<ol class="xxgk-results" start="{page * PAGE + 1}">'))
@@ -162,7 +146,7 @@ def render(res: Results, page: int) -> Markup:
                    + highlight(h.title, res.words) + Markup(f'</a><div class="meta">{escape(meta)}</div>'
                    f'<div class="xxgk-snippet">') + h.snippet + Markup("</div></li>"))
     out.append(Markup("</ol>"))
-    if res.total is None or res.total > (page + 1) * PAGE:
+    if (res.total or 0) > (page + 1) * PAGE:
         from urllib.parse import urlencode
         out.append(Markup(f'<p><a href="/-/search?{escape(urlencode({"q": res.query, "page": page + 1}))}">'
                           "下一页 next page →</a></p>"))

@@ -43,6 +43,7 @@ import sqlite_utils  # noqa: E402
 import yaml  # noqa: E402
 
 from archive.build import build, input_key  # noqa: E402
+from archive.build_dense import INSERTS, Labels, dense_rows  # noqa: E402
 from archive.build_headlines import headline  # noqa: E402
 from archive.build_schema import TABLES, ensure_schema  # noqa: E402
 from archive.build_text import Tools  # noqa: E402
@@ -127,67 +128,68 @@ def template_of(year: int) -> str:
 
 
 def bulk_parse(home: Home, reports: dict[str, dict], rng: random.Random, version: str) -> int:
-    """Insert text + cells the way the parse stage would, without parsing."""
+    """Insert text + cells the way the parse stage would (texts, dense tables, headlines),
+    without parsing. The rows come from the build's own functions (archive.build_dense)."""
     db = sqlite_utils.Database(home.db)
     db.execute("pragma journal_mode = off")
     db.execute("pragma synchronous = off")
-    db.execute("pragma cache_size = -1048576")
-    ensure_schema(db)
+    db.execute("pragma cache_size = -262144")
+    ensure_schema(db, search=False)  # like a full build: the search indexes come at the end
     conn, cells = db.conn, 0
-    rows_r, rows_a, rows_c, rows_d, rows_k, rows_s, rows_h = [], [], [], [], [], [], []
+    labels = Labels(conn)
+    rows_r, rows_s, rows_h = [], [], []
+    dense: dict[str, list[tuple]] = {t: [] for t in INSERTS}
     hcols = list(TABLES["report_headlines"][0])
+    next_text = (conn.execute("select max(text_id) from texts").fetchone()[0] or 0) + 1
+    rows_t = []
 
     def flush() -> None:
+        conn.executemany("insert into texts (text_id, text) values (?, ?)", rows_t)
         conn.executemany("insert into reports (report_id, agency, page_agency, report_year, template, "
-                         "body_text, body_source, parse_status) values (?,?,?,?,?,?,'page','ok')", rows_r)
-        conn.executemany("insert into application_counts (report_id, template, row_key, applicant, raw, "
-                         "value, flags) values (?,?,?,?,?,?,'[]')", rows_a)
-        conn.executemany("insert into review_litigation_counts (report_id, group_key, result_key, raw, "
-                         "value, flags) values (?,?,?,?,?,'[]')", rows_c)
-        conn.executemany("insert into disclosure_items (report_id, template, article, row_key, col_key, "
-                         "raw, value, flags) values (?,?,?,?,?,?,?,'[]')", rows_d)
-        conn.executemany("insert into consistency_checks (report_id, rule, ok, severity, detail) "
-                         "values (?,?,?,?,?)", rows_k)
+                         "text_id, body_source, parse_status) values (?,?,?,?,?,?,'page','ok')", rows_r)
+        for table, rows in dense.items():
+            conn.executemany(INSERTS[table], rows)
+            rows.clear()
         conn.executemany("insert into build_state (sha256, parser_version, report_id, parse_status, "
                          "built_at) values (?,?,?,'ok','2024-03-01T03:00:00Z')", rows_s)
         conn.executemany(f"insert into report_headlines ({', '.join(hcols)}) "
                          f"values ({', '.join('?' * len(hcols))})", rows_h)
-        for lst in (rows_r, rows_a, rows_c, rows_d, rows_k, rows_s, rows_h):
+        for lst in (rows_t, rows_r, rows_s, rows_h):
             lst.clear()
         conn.commit()
 
     for i, (rid, r) in enumerate(reports.items()):
         t = template_of(r["year"])
-        rows_r.append((rid, r["agency"], r["agency"], r["year"], t, r["body"]))
-        s3, s4, checks = [], [], []
+        rowid = i + 1  # reports are inserted in this order into an empty table
+        rows_t.append((next_text + i, r["body"]))
+        rows_r.append((rid, r["agency"], r["agency"], r["year"], t, next_text + i))
+        s3, s4, s2, checks = [], [], [], []
         for row in S3_ROWS:
             vals = [rng.choice((0, 0, 0, 1, 2, 5)) for _ in range(6)]
             for app, v in zip(APPLICANTS, [*vals, sum(vals)]):
-                rows_a.append((rid, t, row, app, str(v), v))
-                if app == "total":
-                    s3.append({"row_key": row, "applicant": app, "value": v})
+                s3.append({"row_key": row, "applicant": app, "raw": str(v), "value": v, "flags": []})
         for g, res in S4:
             v = rng.choice((0, 0, 1))
-            rows_c.append((rid, g, res, str(v), v))
-            s4.append({"group_key": g, "result_key": res, "value": v})
+            s4.append({"group_key": g, "result_key": res, "raw": str(v), "value": v, "flags": []})
         for art, row, col in S2:
             v = rng.randint(0, 50)
-            rows_d.append((rid, t, art, row, col, str(v), float(v)))
+            s2.append({"article": art, "row_key": row, "col_key": col, "raw": str(v), "value": float(v)})
         for rule in ("R1", "R2", "R3", "R4"):
             ok = int(rng.random() > 0.03)
-            rows_k.append((rid, rule, ok, "E", "synthetic"))
-            checks.append({"rule": rule, "ok": ok})
+            checks.append({"rule": rule, "ok": ok, "severity": "E", "detail": "synthetic"})
+        cells_of = {"application_counts": s3, "review_litigation_counts": s4, "disclosure_items": s2,
+                    "consistency_checks": checks}
+        for table, rows in dense_rows(labels, rowid, t, cells_of).items():
+            dense[table].extend(rows)
         site = "site" + r["agency"][1:].split("市")[0].zfill(3)
         h = headline({"report_id": rid, "site_id": site, "agency": r["agency"], "report_year": r["year"],
-                      "template": t}, {"application_counts": s3, "review_litigation_counts": s4,
-                                       "consistency_checks": checks})
+                      "template": t}, cells_of)
         rows_h.append(tuple(h[c] for c in hcols))
         rows_s.append((input_key(r["sha"], []), version, rid))
         cells += len(S3_ROWS) * 7 + len(S4) + len(S2)
         if i % 2000 == 1999:
             flush()
     flush()
-    db.execute("analyze")
     db.close()
     return cells
 

@@ -3,10 +3,11 @@
 - `/-/original/<sha256>`: an archived body, by hash only (archive.originals), sandboxed.
 - hash columns render as links to those originals; report ids in canned-query results link
   to the report's page.
-- Datasette's search box on a table with a word of 1–2 characters (which trigram FTS
-  silently answers with nothing) is redirected to `/-/search`, which answers any length.
-- `?_search=` on the tables listed under `fast_search` evaluates the FTS match once per term
-  and serves the page, count and facets from that (archive.serve_search).
+- `?_search=` on the tables listed under `fast_search` (reports, attachments) evaluates the
+  match once per query and serves the page, count and facets from that
+  (archive.serve_search); words of any length, 1–2 characters through the bigram index
+  (archive.search_index).
+- the search box of `report_summary` (a view, no index of its own) leads to `/-/search`.
 """
 from __future__ import annotations
 
@@ -25,8 +26,7 @@ from archive.serve_search import datasette_clause, fast_clause, register_functio
 
 PLUGIN = "xxgk-archive"
 LINK_COLUMNS = {"sha256", "archived_page", "archived_file"}
-SEARCH_TABLES = {"reports", "attachments", "report_summary"}
-MIN_FTS_CHARS = 3
+SEARCH_TABLES = {"report_summary"}  # views without an index: their search box goes to /-/search
 REPORT_ID_RE = re.compile(r"^[0-9a-f]{16}$")
 
 
@@ -59,8 +59,28 @@ def register_routes():
     return [(r"^/-/original/(?P<sha256>[0-9a-f]{64})$", original)]
 
 
+TEXT_PREVIEW = 120
+
+
+async def _text_link(datasette, database: str, text_id: int) -> Markup | None:
+    try:
+        res = await datasette.get_database(database).execute(
+            "select substr(text, 1, ?), length(text) from texts where text_id = ?", [TEXT_PREVIEW, text_id])
+    except Exception:
+        return None
+    row = res.first()
+    if row is None:
+        return None
+    preview, n = row
+    return Markup(f'<a class="xxgk-text" href="/{escape(database)}/texts/{int(text_id)}">全文 full text '
+                  f'({int(n or 0)} 字)</a><br><span class="xxgk-text-preview">{escape(preview or "")}…</span>')
+
+
 @hookimpl
-def render_cell(value, column, table, database):
+def render_cell(value, column, table, database, datasette):
+    if column == "text_id" and table in ("reports", "attachments") and isinstance(value, int):
+        # the text is stored once in `texts`: a preview and a link to it
+        return _text_link(datasette, database, value)
     if column == "report_id" and table is None and isinstance(value, str) and REPORT_ID_RE.match(value):
         # canned-query results: lead to the report's row page (text, figures, originals)
         return Markup(f'<a href="/{escape(database)}/reports/{escape(value)}">{escape(value)}</a>')
@@ -72,22 +92,15 @@ def render_cell(value, column, table, database):
 
 
 def short_search_target(path: str, query_string: bytes) -> str | None:
-    """Where a table search the trigram index cannot answer should go, else None.
-
-    Datasette matches each word of `_search` as a trigram phrase, so any word of 1–2
-    characters (`年报`, `应急 管理`) would silently match nothing: such searches go to
-    `/-/search`, which answers words of any length (archive/search_page.py).
-    """
+    """Where a `_search` on a view without its own index should go, else None."""
     parts = path.strip("/").split("/")
     if len(parts) != 2 or parts[1] not in SEARCH_TABLES:
         return None
     q = urllib.parse.parse_qs(query_string.decode("utf-8", "replace"), keep_blank_values=True)
-    if (q.get("_searchmode") or [""])[0] == "raw":
+    term = (q.get("_search") or [""])[0]
+    if not term.strip():
         return None
-    term = (q.get("_search") or [""])[0].strip()
-    if not term or all(len(w) >= MIN_FTS_CHARS for w in term.split()):
-        return None
-    return "/-/search?" + urllib.parse.urlencode({"q": term})
+    return "/-/search?" + urllib.parse.urlencode({"q": term.strip()})  # ranked, with passages
 
 
 @hookimpl

@@ -40,7 +40,8 @@ table.rows-and-columns td.col-agency, table.rows-and-columns td.col-name { white
 table.rows-and-columns th { white-space: nowrap; word-break: keep-all; }
 body.table table.rows-and-columns td.type-str { white-space: nowrap; }
 body.table table.rows-and-columns td.type-str:has(.xxgk-clip) { white-space: normal; min-width: 22em; max-width: 30em; }
-body.table .xxgk-clip { display: block; max-height: 4.5em; overflow: hidden; }
+body.table .xxgk-clip, body.table .xxgk-text-preview { display: block; max-height: 4.5em; overflow: hidden; }
+body.table td.col-text_id { min-width: 22em; max-width: 30em; }
 .xxgk-doc { max-width: 78em; }
 .xxgk-doc h1.xxgk-title { font-size: 1.6em; line-height: 1.3; word-break: keep-all; }
 table.xxgk-meta th { text-align: left; white-space: nowrap; padding-right: 1em; vertical-align: top; }

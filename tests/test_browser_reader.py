@@ -155,7 +155,7 @@ def test_reports_are_linked_everywhere(site):
     page.wait_for_load_state("load")
     assert page.inner_text("h1").startswith("福州市长乐区应急管理局2020")
     # from a figures table (foreign key) and from a canned query
-    page.goto(f"{base}/archive/consistency_checks?report_id={ids['c']}")
+    page.goto(f"{base}/archive/legacy_indicators?report_id={ids['c']}")
     page.locator(f"a[href='/archive/reports/{ids['c']}']").first.click()
     page.wait_for_load_state("load")
     assert page.locator("table.g0").count() == 1
@@ -169,7 +169,7 @@ def test_reports_are_linked_everywhere(site):
     assert page.inner_text("h1").startswith("汕头市潮阳区应急管理局")
     # the row page with every column stays one click away
     page.goto(f"{base}/archive/reports/{ids['a']}?_row=1")
-    assert "body_text" in page.inner_text("body")
+    assert "text_id" in page.inner_text("body") and "index_no" in page.inner_text("body")
 
 
 def test_counts_are_integers_in_table_views(site):
@@ -188,11 +188,12 @@ def test_search_ranks_and_highlights(site):
     assert hits.count() >= 2
     marks = page.locator(".xxgk-snippet mark").all_inner_texts()
     assert "行政处罚" in marks
-    assert "(bm25)" in page.inner_text("p.xxgk-count")
+    assert "bm25" in page.inner_text("p.xxgk-count")
     # every hit holds both words
     con_words = ("应急管理", "行政处罚")
     for rid in hits.locator("a.xxgk-hit").evaluate_all("as => as.map(a => a.getAttribute('href'))"):
-        text = db_value(site[2], "select title || body_text from reports where report_id = ?", [rid.rsplit("/", 1)[1]])
+        text = db_value(site[2], "select title || body_text from report_texts where report_id = ?",
+                        [rid.rsplit("/", 1)[1]])
         assert all(w in text for w in con_words), rid
     hits.locator("a.xxgk-hit").first.click()
     page.wait_for_load_state("load")
@@ -208,7 +209,7 @@ def test_search_any_word_length(site, query, words):
     n = page.locator("ol.xxgk-results > li").count()
     con = sqlite3.connect(home.db)
     expected = sum(1 for (t,) in con.execute("select title || ' ' || coalesce(agency, '') || ' ' || "
-                                             "coalesce(body_text, '') from reports")
+                                             "coalesce(body_text, '') from report_texts")
                    if all(w in t for w in query.split()))
     con.close()
     assert n == expected, (query, count)
