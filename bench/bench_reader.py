@@ -22,8 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from archive.home import Home  # noqa: E402
-from archive.serve import serve_app  # noqa: E402
+from archive.store.home import Home  # noqa: E402
+from archive.serve.app import serve_app  # noqa: E402
 
 SEARCHES = ["应急管理", "政府信息公开", "防汛防台", "应急管理 行政复议", "政府信息公开工作年度报告",
             "水利局长", "应急 管理", "年报", "公开 应急管理"]

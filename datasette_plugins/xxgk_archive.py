@@ -1,11 +1,11 @@
 """Datasette plugin for the xxgk archive (loaded by `xxgk serve` via --plugins-dir).
 
-- `/-/original/<sha256>`: an archived body, by hash only (archive.originals), sandboxed.
+- `/-/original/<sha256>`: an archived body, by hash only (archive.serve.originals), sandboxed.
 - hash columns render as links to those originals; report ids in canned-query results link
   to the report's page.
 - `?_search=` on the tables listed under `fast_search` (reports, attachments) evaluates the
   match once per query and serves the page, count and facets from that
-  (archive.serve_search); words of any length, 1–2 characters through the bigram index
+  (archive.serve.search); words of any length, 1–2 characters through the bigram index
   (archive.search_index).
 - the search box of `report_summary` (a view, no index of its own) leads to `/-/search`.
 """
@@ -20,9 +20,9 @@ from datasette.utils import await_me_maybe, escape_sqlite
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from archive.home import Home
-from archive.originals import SHA256_RE, lookup, response_parts
-from archive.serve_search import datasette_clause, fast_clause, register_functions
+from archive.store.home import Home
+from archive.serve.originals import SHA256_RE, lookup, response_parts
+from archive.serve.search import datasette_clause, fast_clause, register_functions
 
 PLUGIN = "xxgk-archive"
 LINK_COLUMNS = {"sha256", "archived_page", "archived_file"}

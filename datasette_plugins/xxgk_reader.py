@@ -1,10 +1,10 @@
 """Datasette plugin: the archive as a reader sees it (issue #14).
 
 - `/archive/reports/<report_id>` (the page every report link leads to) and
-  `/-/report/<report_id>`: the report as a document (archive.report_doc / report_html).
+  `/-/report/<report_id>`: the report as a document (archive.serve.report_doc / report_html).
   `?_row=1` still shows Datasette's row page (all columns, the full text).
 - `/-/archived/<sha256>`: an archived original with a banner outside its sandbox
-  (archive.archived_view); `/-/original/<sha256>?view=1` is what its frame shows.
+  (archive.serve.archived_view); `/-/original/<sha256>?view=1` is what its frame shows.
 - `?_bom=1` on any `.csv` URL prepends a UTF-8 BOM, so Excel reads the Chinese text; a
   "CSV for Excel" link sits beside Datasette's own export links.
 - CSS: list views keep titles on one line and never print a whole report text.
@@ -19,11 +19,11 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from archive import archived_view
-from archive.home import Home
-from archive.originals import SHA256_RE, lookup, response_parts
-from archive.report_doc import load_report
-from archive.report_html import number, report_body
+from archive.serve import archived_view
+from archive.store.home import Home
+from archive.serve.originals import SHA256_RE, lookup, response_parts
+from archive.serve.report_doc import load_report
+from archive.serve.report_html import number, report_body
 
 PLUGIN = "xxgk-archive"
 REPORT_ROW_RE = re.compile(r"^/(?P<db>[^/]+)/reports/(?P<rid>[0-9a-f]{16})$")
@@ -219,7 +219,7 @@ def _with_bom(send):
 
 
 async def search_page(datasette, request):
-    from archive.search_page import render, search
+    from archive.serve.search_page import render, search
     q = request.args.get("q") or ""
     try:
         page = max(0, int(request.args.get("page") or 0))
@@ -232,7 +232,7 @@ async def search_page(datasette, request):
 
 
 async def pivot_page(datasette, request):
-    from archive.pivot_page import build_pivot, render
+    from archive.serve.pivot_page import build_pivot, render
     args = request.args
     pivot = await _db(datasette).execute_fn(lambda conn: build_pivot(
         conn, args.get("region"), args.get("agency") or "", args.get("figure") or ""))

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.build import build
-from archive.home import Home
-from archive.serve import serve_app
+from archive.build.builder import build
+from archive.store.home import Home
+from archive.serve.app import serve_app
 from fixtures.archive.factory import SCRIPT_MARKER, make_scenario
 from fixtures.archive.reader_factory import EXTERNAL, PDF_NAME, XLSX_NAME, add_reader_reports
 

@@ -9,7 +9,7 @@ import pytest
 import sqlite_utils
 
 from archive.build_dense import APPLICANTS, Labels, write_cells
-from archive.build_schema import ensure_schema
+from archive.build.schema import ensure_schema
 from archive.build_search import store_text
 from archive.search_index import bigram_text, match_sql, plan_search
 

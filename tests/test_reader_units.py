@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from archive.archived_view import rewrite_links
-from archive.deadlines import (ART_2008, ART_2019_DEPT, ART_2019_GOV, DEPARTMENT, GOVERNMENT, TOWNSHIP,
+from archive.serve.archived_view import rewrite_links
+from archive.build.deadlines import (ART_2008, ART_2019_DEPT, ART_2019_GOV, DEPARTMENT, GOVERNMENT, TOWNSHIP,
                                UNKNOWN, agency_kind, deadline)
-from archive.legacy_figures import legacy_headline
-from archive.report_html import number
-from archive.search_page import snippet, split_words
+from archive.parse.legacy_figures import legacy_headline
+from archive.serve.report_html import number
+from archive.serve.search_page import snippet, split_words
 
 
 @pytest.mark.parametrize("agency, kind", [

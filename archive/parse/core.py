@@ -11,7 +11,7 @@ from .legacy import parse_g0
 from .meta import find_agency, find_title, find_year, squeeze
 from .normalize import nfkc, norm_label, strip_field_codes
 from .proactive import parse_s2
-from .requests import derived, parse_s3
+from .applications import derived, parse_s3
 from .result import (ApplicationCount, DisclosureItem, ReportResult, ReviewLitigationCount)
 from .review import parse_s4
 from .sections import SECTION_KEYS, anchor_regions, regions

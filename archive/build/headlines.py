@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from archive.deadlines import agency_kind, deadline
-from archive.legacy_figures import G0_ANNEX, TABLE, legacy_headline
+from archive.build.deadlines import agency_kind, deadline
+from archive.parse.legacy_figures import G0_ANNEX, TABLE, legacy_headline
 
 S3_DIRECT = {"new": "applications_received", "carried_over": "carried_over", "granted": "granted",
              "partial": "partial", "results_total": "results_total",
@@ -47,7 +47,7 @@ def headline(report: dict[str, Any], cells: dict[str, list[dict[str, Any]]]) -> 
     basis = TABLE if any(row.get(c) is not None for c in ("applications_received", "results_total",
                                                           "reviews_total")) else None
     legacy = legacy_headline(cells.get("legacy_indicators", []))
-    if basis is None and legacy:  # pre-2019 附表: continue the modern series (archive.legacy_figures)
+    if basis is None and legacy:  # pre-2019 附表: continue the modern series (archive.parse.legacy_figures)
         row.update(legacy)
         basis = G0_ANNEX
     row["figures_basis"] = basis

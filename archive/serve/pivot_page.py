@@ -1,7 +1,7 @@
 """`/-/pivot`: one region's agencies × report years for one headline figure.
 
 Region, agency and figure are chosen from lists (names shown, not slugs). Cells of pre-2019
-reports come from the 附表 mapping (archive.legacy_figures) and are marked †, since those
+reports come from the 附表 mapping (archive.parse.legacy_figures) and are marked †, since those
 indicators are close to but not the same as the modern ones; a cell links to the report.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
-from archive.legacy_figures import G0_ANNEX, G0_TO_HEADLINE
+from archive.parse.legacy_figures import G0_ANNEX, G0_TO_HEADLINE
 
 FIGURES = {"applications_received": "本年新收申请 requests received",
            "granted": "予以公开 granted", "partial": "部分公开 partly granted",

@@ -2,7 +2,7 @@
 
 `load_report(conn, report_id)` returns a `ReportDoc` (metadata, originals, versions and the
 figures of sections 二/三/四 or the 附表, keyed as in report-format.md); the HTML is made by
-`archive.report_html`. Kept apart so the page reads a handful of indexed rows per table and
+`archive.serve.report_html`. Kept apart so the page reads a handful of indexed rows per table and
 never the report's text.
 """
 from __future__ import annotations

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from archive.parse.keys import (APPLICANT_LABEL, APPLICANTS, S2_COLUMNS, S2_ROW_LABEL, S2_ROWS,
                                 S3_LABEL, S3_ROWS, S4_GROUPS, S4_RESULT_LABEL, S4_RESULTS)
-from archive.report_doc import Cell, ReportDoc
+from archive.serve.report_doc import Cell, ReportDoc
 
 TEMPLATE_NAMES = {"G0": "G0 — 2018 年及以前的格式（附表）", "G1": "G1 — 2019 年格式（国办公开办函〔2019〕60号）",
                   "G2": "G2 — 2021 年格式（国办公开办函〔2021〕30号）"}

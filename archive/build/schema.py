@@ -7,7 +7,7 @@ creates what is missing and adds new columns to older databases.
 from __future__ import annotations
 
 import sqlite_utils
-from archive import health
+from archive.build import health
 from archive.build_dense import create_dense_schema
 from archive.build_search import create_search, create_texts, optimize, register_functions, search_exists
 
@@ -102,7 +102,7 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
 }
 
 # ext: headline figures per report, computed by the parse stage from the cells it writes
-# (archive.build_headlines), with site/agency/year copied in so that aggregate queries read
+# (archive.build.headlines), with site/agency/year copied in so that aggregate queries read
 # one narrow indexed table instead of joining millions of cells to the wide reports table.
 HEADLINE_FIGURES = (
     "applications_received", "carried_over", "granted", "partial", "denied", "unable",
@@ -112,7 +112,7 @@ HEADLINE_FIGURES = (
 TABLES["report_headlines"] = ({
     "report_id": T, "site_id": T, "agency": T, "report_year": I, "template": T,
     **{k: I for k in HEADLINE_FIGURES},
-    # ext (#14): where the figures come from (archive.legacy_figures) and the publication deadline
+    # ext (#14): where the figures come from (archive.parse.legacy_figures) and the publication deadline
     "figures_basis": T, "agency_kind": T, "published_date": T, "due_date": T, "deadline_rule": T},
     "report_id")
 FOREIGN_KEYS["report_headlines"] = [("report_id", "reports", "report_id")]
@@ -137,7 +137,7 @@ REPORT_SUMMARY_SQL = (
 )
 
 VIEWS = {"report_summary": REPORT_SUMMARY_SQL,
-         "crawl_health": health.view_sql()}  # latest run per site with its verdict (archive/health.py)
+         "crawl_health": health.view_sql()}  # latest run per site with its verdict (archive/build/health.py)
 
 def ensure_schema(db: sqlite_utils.Database, search: bool = True) -> None:
     """Create missing tables/columns, indexes, views and FTS (idempotent).
