@@ -103,27 +103,43 @@ def search(conn: sqlite3.Connection, q: str, page: int = 0) -> Results:
     bigram for 1–2); the ranking is bm25 on the trigram index when the query has a long word,
     else on the bigram index.
     """
-    from archive.search_index import match_sql, plan_search
+    from archive.search_index import plan_search
     words = split_words(q)
     res = Results(q, words)
     planned = plan_search(" ".join(words))
-    found = match_sql("reports", " ".join(words)) if planned else None
-    if not found:
+    if not planned:
         return res
-    sql, params = found
     long_expr = " AND ".join(w.match for w in planned if w.index == "trigram")
-    rank_fts, rank_expr = ("reports_fts", long_expr) if long_expr else (
-        "reports_bigram_fts", " AND ".join(w.match for w in planned))
-    res.method = f"bm25 ({'trigram' if long_expr else 'bigram'} index)"
-    res.total = conn.execute(f"select count(*) from ({sql})", params).fetchone()[0]
-    restrict = "" if all(w.index == "trigram" for w in planned) or not long_expr else f" and rowid in ({sql})"
-    ranked = (f"select rowid as rid, bm25([{rank_fts}]) as rank from [{rank_fts}] "
-              f"where [{rank_fts}] match ?{restrict} order by rank limit ? offset ?")
+    short_expr = " AND ".join(w.match for w in planned if w.index == "bigram")
+    # Each index is matched once, materialized: a `rowid IN (…)` constraint handed to FTS5
+    # would re-run the match per candidate (seconds, not milliseconds).
+    if long_expr:
+        ctes = ["t as materialized (select rowid as rid, bm25(reports_fts) as rank from reports_fts "
+                "where reports_fts match ?)"]
+        params: list = [long_expr]
+        if short_expr:
+            ctes.append("b as materialized (select rowid as rid from reports_bigram_fts "
+                        "where reports_bigram_fts match ?)")
+            ctes.append("j as materialized (select t.rid, t.rank from t join b on b.rid = t.rid)")
+            params.append(short_expr)
+        hits = "j" if short_expr else "t"
+        res.method = "bm25 (trigram index" + (" ∩ bigram index)" if short_expr else ")")
+    else:
+        ctes = ["t as materialized (select rowid as rid, bm25(reports_bigram_fts) as rank "
+                "from reports_bigram_fts where reports_bigram_fts match ?)"]
+        params, hits = [short_expr], "t"
+        res.method = "bm25 (bigram index)"
+    with_sql = "with " + ", ".join(ctes)
     text = _text_sql(conn)
     rows = conn.execute(
-        f"select r.report_id, r.title, r.agency, r.report_year, r.published_date, r.site_id, {text}, m.rank "
-        f"from ({ranked}) m cross join reports r on r.rowid = m.rid order by m.rank",
-        [rank_expr, *(params if restrict else []), PAGE, page * PAGE]).fetchall()
+        f"{with_sql}, page as materialized (select rid, rank, (select count(*) from {hits}) as n from {hits} "
+        f"order by rank limit ? offset ?) "
+        f"select r.report_id, r.title, r.agency, r.report_year, r.published_date, r.site_id, {text}, p.rank, p.n "
+        f"from page p cross join reports r on r.rowid = p.rid order by p.rank",
+        [*params, PAGE, page * PAGE]).fetchall()
+    res.total = rows[0][-1] if rows else conn.execute(
+        f"{with_sql} select count(*) from {hits}", params).fetchone()[0]
+    rows = [row[:-1] for row in rows]
     for rid, title, agency, year, published, site, body, rank in rows:
         res.hits.append(Hit(rid, title or rid, agency, year, published, site, snippet(body, words), rank))
     return res
