@@ -51,10 +51,10 @@ from archive.build.dense import INSERTS, Labels, dense_rows  # noqa: E402
 from archive.build.headlines import headline  # noqa: E402
 from archive.build.schema import TABLES, ensure_schema  # noqa: E402
 from archive.build.text import Tools  # noqa: E402
+from archive.serve.app import METADATA, serve_app  # noqa: E402
 from archive.store.home import Home  # noqa: E402
 from archive.store.records import RecordWriter, capture_id_for, report_id_for  # noqa: E402
 from archive.store.search_index import compress_text, match_sql  # noqa: E402
-from archive.serve.app import METADATA, serve_app  # noqa: E402
 
 SEEDS = REPO / "tests" / "fixtures" / "archive" / "seeds"
 YEARS = list(range(2014, 2024))

@@ -7,8 +7,7 @@
   match once per query and serves the page, count and facets from that
   (archive.serve.search); words of any length, 1–2 characters through the bigram index
   (archive.store.search_index).
-- the search box of `report_summary` (a view, no index of its own) leads to the `search`
-  canned query.
+- the search box of `report_summary` (a view, no index of its own) leads to `/-/search`.
 """
 from __future__ import annotations
 
@@ -28,7 +27,7 @@ from archive.serve.search import datasette_clause, fast_clause, register_functio
 
 PLUGIN = "xxgk-archive"
 LINK_COLUMNS = {"sha256", "archived_page", "archived_file"}
-SEARCH_TABLES = {"report_summary"}  # views without an index: their search box goes to `search`
+SEARCH_TABLES = {"report_summary"}  # views without an index: their search box goes to /-/search
 REPORT_ID_RE = re.compile(r"^[0-9a-f]{16}$")
 
 
@@ -51,7 +50,8 @@ async def original(datasette, request):
     found = lookup(Path(db.path), Home.from_env(cfg.get("home")), sha) if db.path else None
     if found is None:
         return Response.text("original not found", status=404)
-    body, content_type, headers = response_parts(found, as_text=request.args.get("as") == "text")
+    body, content_type, headers = response_parts(found, as_text=request.args.get("as") == "text",
+                                                 download=request.args.get("download") == "1")
     return Response(body, status=200, headers=headers, content_type=content_type)
 
 
@@ -96,7 +96,7 @@ def short_search_target(path: str, query_string: bytes) -> str | None:
     term = (q.get("_search") or [""])[0]
     if not term.strip():
         return None
-    return f"/{parts[0]}/search?" + urllib.parse.urlencode({"q": term.strip()})
+    return "/-/search?" + urllib.parse.urlencode({"q": term.strip()})  # ranked, with passages
 
 
 @hookimpl

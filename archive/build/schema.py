@@ -114,15 +114,19 @@ HEADLINE_FIGURES = (
     "checks_failed", "checks_total")
 TABLES["report_headlines"] = ({
     "report_id": T, "site_id": T, "agency": T, "report_year": I, "template": T,
-    **{k: I for k in HEADLINE_FIGURES}}, "report_id")
+    **{k: I for k in HEADLINE_FIGURES},
+    # ext (#14): where the figures come from (archive.parse.legacy_figures) and the publication deadline
+    "figures_basis": T, "agency_kind": T, "published_date": T, "due_date": T, "deadline_rule": T},
+    "report_id")
 FOREIGN_KEYS["report_headlines"] = [("report_id", "reports", "report_id")]
 INDEXES["report_headlines"] = [("site_id", "report_year"), ("agency", "report_year"), ("report_year",),
                                # covering indexes: these canned queries read no table rows
                                ("report_year", "site_id", "agency", "applications_received"),  # requests_by_agency_year
                                ("report_year", "site_id", "reviews_total", "reviews_corrected", "suits_direct",
-                                "suits_after_review", "suits_corrected"),  # review_litigation_by_year
+                                "suits_after_review", "suits_corrected", "suits_total"),  # review_litigation_by_year
                                ("site_id", "report_year", "granted", "partial", "denied", "unable",
-                                "not_processed", "other_handling", "results_total")]  # outcome_mix
+                                "not_processed", "other_handling", "results_total"),  # outcome_mix
+                               ("report_year", "site_id", "due_date", "published_date")]  # late_reports
 
 SUMMARY_COLUMNS = ("applications_received", "carried_over", "granted", "partial", "denied", "unable",
                    "not_processed", "other_handling", "results_total", "carried_forward",

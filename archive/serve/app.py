@@ -27,6 +27,7 @@ from archive.store.home import Home
 REPO = Path(__file__).resolve().parents[2]
 METADATA = REPO / "datasette-metadata.yml"
 PLUGINS_DIR = REPO / "datasette_plugins"
+TEMPLATES_DIR = REPO / "datasette_templates"  # the report page's frame, the front page
 # Facet suggestions run a GROUP BY per column on every table page: too costly on 100k reports.
 SETTINGS = {"sql_time_limit_ms": 3000, "facet_time_limit_ms": 500, "max_returned_rows": 1000,
             "default_page_size": 50, "suggest_facets": False,
@@ -59,7 +60,7 @@ def make_datasette(home: Home, allow_robots: bool = False, cache_ttl: int | None
         raise FileNotFoundError(f"{home.db} does not exist: run `xxgk build` first")
     settings = SETTINGS if cache_ttl is None else {**SETTINGS, "default_cache_ttl": cache_ttl}
     return Datasette(immutables=[str(home.db)], metadata=load_metadata(home, allow_robots),
-                     plugins_dir=str(PLUGINS_DIR), settings=settings)
+                     plugins_dir=str(PLUGINS_DIR), template_dir=str(TEMPLATES_DIR), settings=settings)
 
 
 @dataclass
