@@ -8,7 +8,7 @@ run, and its site stops (crawler/sitestop.py, reason `host_down`, run_end `faile
 * `XXGK_HOST_DOWN_AFTER` (default 10) failures came in a row, retries included: a host
   refusing every connection is given up after about ten attempts; or
 * at least two of the failures in a row were refusals, resets or DNS failures (not mere
-  timeouts) and the host has not answered for `XXGK_HOST_DOWN_SILENCE` seconds (default 60).
+  timeouts) and the host has not answered for `XXGK_HOST_DOWN_SILENCE` seconds (default 30).
   A host that AutoThrottle has slowed to one request every 40-60 s (it answered slowly before
   it died) would need ten minutes for ten failures; this sees it within two paces.
 
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 CONNECTION_FAILURES = frozenset({"refused", "connection_reset", "dns", "timeout"})
 HARD_FAILURES = frozenset({"refused", "connection_reset", "dns"})  # the host is not there at all
-DEFAULT_AFTER, DEFAULT_SILENCE = 10, 60.0
+DEFAULT_AFTER, DEFAULT_SILENCE = 10, 30.0
 
 
 def _env(name: str, default: float) -> float:

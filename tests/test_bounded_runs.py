@@ -313,7 +313,7 @@ def test_sigterm_ends_a_crawl_promptly_and_the_next_run_completes_it(runs: dict[
     build(home)
     assert integrity(home / "archive.db") == "ok"
     case.saw(f"exit {crawl['code']} {crawl['seconds']:.1f} s after SIGTERM; {len(interrupted)}/5 run_end "
-             f"`interrupted` (the others had ended before the signal); "
+             f"`interrupted`{' (the others had ended before the signal)' if len(interrupted) < 5 else ''}; "
              f"{len(state['reports'])} reports then; 0 torn lines, 0 captures without their file; the next run "
              f"ended by itself in {runs['again_seconds']:.0f} s (bound {ENDS_BY_ITSELF:.0f} s) with every good "
              f"report ({len(reports)} report URLs); archive.db integrity_check ok")
@@ -338,7 +338,8 @@ def test_sigterm_ends_a_nightly_and_releases_its_lock(runs: dict[str, Any], case
     assert not is_held(lock_path(home)) and lock_path(home).read_text() == ""
     assert bad_captures(home) == [] and torn_lines(home) == 0
     case.saw(f"exit {nightly['code']} {nightly['seconds']:.1f} s after SIGTERM; {len(interrupted)}/5 run_end "
-             "`interrupted` (the others had ended before the signal); lock free and empty")
+             f"`interrupted`{' (the others had ended before the signal)' if len(interrupted) < 5 else ''}; lock free "
+             "and empty")
 
 
 def test_sigterm_ends_a_distributed_worker_and_gives_its_leases_back(runs: dict[str, Any], case: Case) -> None:
@@ -478,7 +479,7 @@ def test_a_dead_replica_ends_the_crawl_with_host_down(killed: dict[str, Any], ca
                   f"killed once every site has {KILL_AFTER_REPORTS} reports, mid-crawl (defaults); its ports then "
                   "reset every connection",
                   f"after XXGK_HOST_DOWN_AFTER (10) connection failures in a row, or two refusals/resets and no answer "
-                  "for XXGK_HOST_DOWN_SILENCE (60 s; a host AutoThrottle paces at one request per 40 s), a host is "
+                  "for XXGK_HOST_DOWN_SILENCE (30 s; a host AutoThrottle paces at one request per 20-40 s), a host is "
                   "down: the site's "
                   "remaining requests are dropped with one `host_down` row naming how many; run_end `failed`; no "
                   "request to the host afterwards; the crawl ends by itself")
