@@ -47,7 +47,7 @@ SHORT = {"new_reports": "new", "changed_reports": "changed", "removed_reports": 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sites", action="append", metavar="SITE[,SITE...]",
-                   help="crawl only these sites (repeatable; default: every configured site "
+                   help="crawl only these sites (repeatable; default: every active registry site "
                         "plus every --platform-site)")
     p.add_argument("--base-url", action="append", metavar="SITE=URL",
                    help="rebase a site onto a replica (repeatable)")
@@ -76,7 +76,7 @@ def _split_sites(values: list[str] | None) -> list[str]:
 def plan_jobs(args: argparse.Namespace, batch: str) -> list[dict[str, Any]]:
     """The crawl jobs as plain dicts (they cross into the child process as JSON)."""
     from crawler.jobs import jobs_for, parse_mapping
-    from crawler.sites import PLATFORM_SPIDERS, site_spiders
+    from crawler.sites import PLATFORM_SPIDERS, default_sites
 
     base_urls = parse_mapping(args.base_url, "--base-url")
     generic: dict[str, tuple[str, str]] = {}
@@ -86,7 +86,7 @@ def plan_jobs(args: argparse.Namespace, batch: str) -> list[dict[str, Any]]:
             raise SystemExit(f"--platform-site must look like SITE=PLATFORM:URL with PLATFORM one of "
                              f"{', '.join(PLATFORM_SPIDERS)}; got {site}={spec}")
         generic[site] = (platform, url)
-    wanted = _split_sites(args.sites) or sorted(site_spiders()) + sorted(generic)
+    wanted = _split_sites(args.sites) or default_sites() + sorted(generic)
     known = [s for s in wanted if s not in generic]
     jobs = [asdict(j) for j in jobs_for(known, base_urls, batch, args.full)] if known else []
     for site in (s for s in wanted if s in generic):
