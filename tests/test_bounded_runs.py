@@ -411,26 +411,33 @@ class DeadHost:
     def __init__(self, port: int):
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        deadline = time.monotonic() + 30
-        while True:  # the dead server's last connections may hold the port a few seconds
+        self.listening_since: float | None = None
+        self.seen: list[float] = []
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, args=(port,), daemon=True)
+        self.thread.start()
+
+    def _bind(self, port: int) -> None:
+        deadline = time.monotonic() + 90
+        while self.running:  # the dead server's last connections may hold the port a while: refused meanwhile
             try:
                 self.sock.bind(("127.0.0.1", port))
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise
+                    return
                 time.sleep(0.1)
+        else:
+            return
         self.sock.listen(64)
         self.sock.settimeout(0.2)
-        self.seen: list[float] = []
-        self.running = True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        self.listening_since = time.time()
 
-    def _serve(self) -> None:
+    def _serve(self, port: int) -> None:
         import struct
 
-        while self.running:
+        self._bind(port)
+        while self.running and self.listening_since is not None:
             try:
                 conn, _ = self.sock.accept()
             except (TimeoutError, OSError):
@@ -474,6 +481,7 @@ def killed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for d in dead.values():
         d.close()
     return {"home": tmp / "home", "code": code, "seconds": seconds, "seen": {s: d.seen for s, d in dead.items()},
+            "listening": {s: d.listening_since for s, d in dead.items()},
             "out": (tmp / "crawl.out").read_text(errors="replace")}
 
 
@@ -501,7 +509,9 @@ def test_a_dead_replica_ends_the_crawl_with_host_down(killed: dict[str, Any], ca
         down_at = at(rows[0])
         late[site] = [t for t in killed["seen"][site] if t > down_at + 1.0]  # `at` has second resolution
     assert not any(late.values()), late
+    observed = [s for s, since in killed["listening"].items() if since]
+    assert observed, "no dead port could be listened on: nothing shows the requests stopped"
     assert bad_captures(home) == []
     seen = sum(len(v) for v in killed["seen"].values())
     case.saw(f"crawl ended {killed['seconds']:.0f} s after the kill; 5/5 sites one `host_down` row, run_end "
-             f"failed; {seen} connection(s) to the dead ports before host_down, 0 after")
+             f"failed; {len(observed)}/5 dead ports listened on: {seen} connection(s) before host_down, 0 after")
