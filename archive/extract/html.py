@@ -9,6 +9,7 @@ from lxml import etree
 
 from .charset import decode_bytes
 from .grid import SpanCell, expand, spans
+from .html_meta import page_meta
 from .model import Extracted, ExtractError, Grid, clean_cell, rectangular, render_grid, tidy_text
 
 # Body containers, most specific first (TRS, JCMS, gkmlpt/NFCMS, gov.cn, generic CMS).
@@ -195,16 +196,23 @@ def render(el) -> tuple[str, list[Grid]]:
 
 def html_to_text(html: str, whole_page: bool = False) -> tuple[str, list[Grid]]:
     """(text, tables) of the report body, or of the whole page if `whole_page`."""
+    text, tables, _ = html_document(html, whole_page)
+    return text, tables
+
+
+def html_document(html: str, whole_page: bool = False) -> tuple[str, list[Grid], dict[str, str]]:
+    """(text, tables, title sources) of a page; the title sources come from the whole page."""
     html = html.replace("\x00", "")
     if not html.strip():
-        return "", []
+        return "", [], {}
     doc = parse_html(html)
+    meta = page_meta(doc)
     text, tables = render(doc if whole_page else find_body(doc))
     if len(text.strip()) < MIN_BODY_CHARS and not whole_page:
         detail = gkmlpt_detail_html(html)
         if detail:
             text, tables = render(find_body(parse_html(detail)))
-    return text, tables
+    return text, tables, meta
 
 
 def html_body_text(html: str) -> str:
@@ -228,9 +236,11 @@ def extract_html(data: bytes, fmt: str = "html", charset: str | None = None) -> 
     if fmt == "text":
         body = tidy_text("\n".join(ln.rstrip() for ln in text.replace("\r\n", "\n").split("\n")))
         tables: list[Grid] = []
+        meta: dict[str, str] = {}
     else:
-        body, tables = html_to_text(text)
+        body, tables, meta = html_document(text)
     if not body.strip() and not tables:
         raise ExtractError("empty", "no text in page")
     warnings = [] if used == "utf-8" else [f"charset:{used}"]
-    return Extracted(text=body, tables=tables, method="html", pages=1, warnings=warnings, format=fmt)
+    return Extracted(text=body, tables=tables, method="html", pages=1, warnings=warnings, format=fmt,
+                     meta=meta)

@@ -8,7 +8,7 @@ from . import checks
 from .keys import APPLICANTS, G0_SIGNS, S2_COLUMNS, S2_ROWS, S3_LABEL, S3_ROWS, S4_GROUPS, S4_RESULTS
 from .layout import Row, rows_from_grid, rows_from_text
 from .legacy import parse_g0
-from .meta import find_agency, find_title, find_year, squeeze
+from .meta import find_agency, find_title, find_year, hints_from_meta, squeeze
 from .normalize import nfkc, norm_label, strip_field_codes
 from .proactive import parse_s2
 from .requests import derived, parse_s3
@@ -287,7 +287,8 @@ def parse_file(path: str | Path, hints: dict | None = None) -> ReportResult:
     except ExtractError as exc:
         kind = getattr(exc, "kind", "extract")
         raise ParseError(kind, f"{kind}: {exc}") from exc
-    res = parse_text(ex.text or "", getattr(ex, "tables", None) or None, hints)
+    res = parse_text(ex.text or "", getattr(ex, "tables", None) or None,
+                     {**hints_from_meta(getattr(ex, "meta", None)), **(hints or {})})
     res.extra["text_method"] = getattr(ex, "method", None)
     for w in getattr(ex, "warnings", None) or []:
         res.note(f"extract: {w}")
