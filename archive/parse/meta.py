@@ -36,9 +36,15 @@ class Title:
 _MAX_TITLE_PARTS = 4          # a PDF title may come as agency / year / 政府信息公开 / 工作年度报告
 
 
-def _short_line(s: str) -> bool:
-    """A piece a title may be broken into (not a sentence, letterhead or document number)."""
-    return bool(s) and len(s) <= 30 and not re.search(r"[。，,〔〕\[\]]", s) and not s.endswith("文件")
+_TITLE_PIECE = re.compile(r"[\u4e00-\u9fff\d（）()]+")
+_DATE_LINE = re.compile(r"\d{4}年\d{1,2}月(\d{1,2}日)?")
+
+
+def _title_piece(s: str) -> bool:
+    """A piece a title may be broken into: agency name, year, or a fragment of the title (not a
+    sentence, a date, a letterhead or a document number)."""
+    return bool(s) and len(s) <= 30 and bool(_TITLE_PIECE.fullmatch(s)) and not _DATE_LINE.search(s) \
+        and not s.endswith("文件")
 
 
 def find_title(text: str) -> Title:
@@ -47,17 +53,19 @@ def find_title(text: str) -> Title:
     lines = [ln for ln in text.split("\n")[:60] if ln.strip()]
     for i, ln in enumerate(lines[:40]):
         core = _title_core(ln)
-        if not _looks_like_title(core) and _short_line(core):
+        if not _looks_like_title(core) and _title_piece(core):
             joined = core
             for j in range(i + 1, min(i + _MAX_TITLE_PARTS, len(lines))):
                 part = _title_core(lines[j])
-                if not _short_line(part) or _looks_like_title(part):
+                if not _title_piece(part) and not _looks_like_title(part):
                     break
+                if _looks_like_title(part) and re.search(r"\d{4}", part):
+                    break  # a whole title of its own: the lines above are not part of it
                 joined += part
-                if _looks_like_title(joined):
+                if _looks_like_title(joined) and len(joined) <= 60:
                     core = joined
                     break
-                if len(joined) > 60:
+                if _looks_like_title(part) or len(joined) > 60:
                     break
         if _looks_like_title(core):
             if re.match(r"^\d{4}年", core) and i > 0:
