@@ -30,6 +30,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive.build_agencies import write_agency_tables
 from archive.build_headlines import headline
 from archive.build_history import Folded, fold
 from archive.build_schema import CELL_TABLES, SCHEMA_VERSION, ensure_schema, optimize_fts
@@ -185,6 +186,7 @@ def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool
             db.execute(f"delete from {table} where report_id not in (select report_id from reports)")
     db.conn.commit()
     _parse_stage(db, home, tools, folded, force, progress, stats)
+    write_agency_tables(db)
     stats.fts_optimized = tuple(optimize_fts(db))
     db.conn.commit()
     return stats

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from . import checks
 from .keys import APPLICANTS, G0_SIGNS, S2_COLUMNS, S2_ROWS, S3_LABEL, S3_ROWS, S4_GROUPS, S4_RESULTS
+from .labels import canonical_grid
+from .lineage import canonical_agency
 from .layout import Row, rows_from_grid, rows_from_text
 from .legacy import parse_g0
 from .meta import find_agency, find_title, find_year, hints_from_meta, squeeze
@@ -121,6 +123,8 @@ def parse_text(text: str, tables: list[list[list[str]]] | None = None,
         return res
     regs, heads = regions(text)
     anchors = anchor_regions(text)
+    if tables and hints.get("text_method") == "ocr":  # misread labels back to the official ones
+        tables = [canonical_grid(g) for g in tables]
     grids = split_grids(tables)
 
     title = find_title(text)
@@ -132,6 +136,9 @@ def parse_text(text: str, tables: list[list[list[str]]] | None = None,
     res.title = title.text or hint_title or None
     res.report_year, res.year_source = find_year(title.text, text, regs.get("s1_overview"), hints)
     res.agency, res.agency_source = find_agency(title, text, res.report_year, hints)
+    canon = canonical_agency(res.agency)
+    if canon and canon.rules:  # renamed since: the lineage's current name, the printed one stays in `agency`
+        res.extra["agency_canonical"] = canon.name
 
     def region(key: str) -> str | None:
         r = regs.get(key)
@@ -288,7 +295,8 @@ def parse_file(path: str | Path, hints: dict | None = None) -> ReportResult:
         kind = getattr(exc, "kind", "extract")
         raise ParseError(kind, f"{kind}: {exc}") from exc
     res = parse_text(ex.text or "", getattr(ex, "tables", None) or None,
-                     {**hints_from_meta(getattr(ex, "meta", None)), **(hints or {})})
+                     {**hints_from_meta(getattr(ex, "meta", None)), "text_method": getattr(ex, "method", None),
+                      **(hints or {})})
     res.extra["text_method"] = getattr(ex, "method", None)
     for w in getattr(ex, "warnings", None) or []:
         res.note(f"extract: {w}")
