@@ -152,6 +152,7 @@ def parse_report(tools: Tools, report: dict[str, Any], page: TextResult,
         fields["parse_notes"] = "no text extracted"
     else:
         hints = document_hints(body.meta)  # what `xxgk parse FILE` sees, so both agree
+        hints["text_method"] = body.method
         hints.update({k: report.get(k) for k in HINT_KEYS if report.get(k)})
         if report.get("page_agency"):
             hints["agency"] = report["page_agency"]
