@@ -56,6 +56,7 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...] | None]] = {
     "legacy_indicators": ({
         "report_id": T, "key": T, "label": T, "unit": T, "year_value": R,
         "cumulative_value": R, "raw": T,
+        "flags": T,  # ext: from_prose (raw is then the source sentence), stated_none, surplus_values
     }, None),
     "consistency_checks": ({
         "report_id": T, "rule": T, "ok": I, "severity": T, "detail": T,

@@ -63,9 +63,9 @@ def _cells(tr) -> list:
 
 
 def is_layout_table(table) -> bool:
-    """Tables used for page layout hold nested tables, or just one cell: render them as blocks."""
+    """Tables used for page layout hold nested tables, or one cell per row: render them as blocks."""
     rows = _rows(table)
-    if sum(len(_cells(tr)) for tr in rows) <= 1:
+    if all(len(_cells(tr)) <= 1 for tr in rows):   # one column: a page frame, not a data table
         return True
     return any(cell.xpath(".//table") for tr in rows for cell in _cells(tr))
 

@@ -13,6 +13,7 @@ from .legacy import parse_g0
 from .meta import find_agency, find_title, find_year, hints_from_meta, squeeze
 from .normalize import nfkc, norm_label, strip_field_codes
 from .proactive import parse_s2
+from .prose import prose_indicators
 from .requests import derived, parse_s3
 from .result import (ApplicationCount, DisclosureItem, ReportResult, ReviewLitigationCount)
 from .review import parse_s4
@@ -112,6 +113,17 @@ def _info_fee(s6: str | None) -> int | float | None:
     return None
 
 
+_MODERN_HEADINGS = ("收到和处理", "其他需要报告")
+_LEGACY_HEADINGS = ("概述", "依申请公开", "因政府信息公开申请", "需要说明的其他事项", "收费及减免")
+
+
+def legacy_headings(heads: dict) -> bool:
+    """Section headings in the pre-2019 wording (一、概述 / 三、依申请公开… ) and none of G1/G2's."""
+    texts = [squeeze(h.text) for h in heads.values()]
+    return any(w in t for t in texts for w in _LEGACY_HEADINGS) and \
+        not any(w in t for t in texts for w in _MODERN_HEADINGS)
+
+
 # ---------------------------------------------------------------- main entry
 def parse_text(text: str, tables: list[list[list[str]]] | None = None,
                hints: dict | None = None) -> ReportResult:
@@ -172,6 +184,14 @@ def parse_text(text: str, tables: list[list[list[str]]] | None = None,
     flat = norm_label(text)
     g0 = parse_g0(text, grids.get("g0"))
     is_g0 = bool(g0.indicators) or any(s in flat for s in G0_SIGNS)
+    if not g0.indicators and not (s2.items or s3.found or s4.found):
+        prose = prose_indicators(text)
+        # content, not the year: figures in sentences under legacy headings (a 2019 report in the
+        # old style is G0); a G1/G2 report whose tables are images keeps its missing tables
+        if prose and (legacy_headings(heads) or (res.report_year or 0) <= 2018):
+            g0.indicators = prose
+            is_g0 = True
+            g0.notes.append("legacy figures read from sentences (from_prose)")
 
     for n in (s2.notes, s3.notes, s4.notes, g0.notes):
         for msg in n:
