@@ -34,7 +34,7 @@ _GRID_MARKERS = [
     ("s2", re.compile(r"第二十条|信息内容")),
     ("s3", re.compile(r"勾稽|申请人情况|本年新收")),
     ("s4", re.compile(r"行政复议.*行政诉讼|行政诉讼.*行政复议|结果维持.*结果纠正")),
-    ("g0", re.compile(r"指标名称|统计指标")),
+    ("g0", re.compile(r"指标名称|统计指标|主动公开文件数|受理政府信息公开申请总数")),  # header may be misread
 ]
 
 

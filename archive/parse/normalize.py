@@ -89,6 +89,8 @@ def ocr_doubt_aware(parse):
     @wraps(parse)
     def wrapper(raw, *args, **kwargs):
         if raw and OCR_DOUBT in raw:
+            if not raw.replace(OCR_DOUBT, "").strip():   # ink OCR could not read: not a blank cell
+                return Parsed(None, ["unreadable", "ocr_doubt"])
             p = parse(raw.replace(OCR_DOUBT, ""), *args, **kwargs)
             p.flags.append("ocr_doubt")
             return p

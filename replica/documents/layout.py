@@ -186,6 +186,7 @@ class Variant:
     split_title: bool = False         # the title over three lines: agency / year / the rest
     compiled_by: str | None = None    # an intro sentence `本报告由{compiled_by}编制完成。`
     font: str | None = None           # one font family for every run (pinned scans)
+    tables_only: bool = False         # headings and tables, no prose (short scanned renditions)
 
 
 PLAIN = Variant()
@@ -212,7 +213,7 @@ def build_document(spec: ReportSpec, variant: Variant = PLAIN) -> Document:
         add(Block("title", split_title(spec.title) if variant.split_title else spec.title))
     if variant.compiled_by:
         add(Block("para", f"本报告由{variant.compiled_by}编制完成。"))
-    for p in spec.intro:
+    for p in spec.intro if not variant.tables_only else ():
         add(Block("para", p))
     tables = {"s2_proactive": s2_table, "s3_requests": s3_table, "s4_review_litigation": s4_table}
     for section in SECTIONS:
@@ -221,7 +222,7 @@ def build_document(spec: ReportSpec, variant: Variant = PLAIN) -> Document:
             continue
         add(Block("heading", spec.heading(section), section=section))
         g0_done = False
-        for p in paras:
+        for p in paras if not variant.tables_only else ():
             add(Block("para", p, section=section))
             if spec.template == "G0" and spec.g0 and section == "s6_other" and p == spec.g0_table_after:
                 add(Block("table", table=g0_table(spec), section=section))
