@@ -12,12 +12,13 @@ import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "crawl": ("crawler.run", "crawl sites into $XXGK_HOME (all when none named)"),
-    "build": ("archive.build", "(re)build archive.db from the raw store, incrementally"),
-    "nightly": ("archive.nightly", "crawl all + build + per-site health summary"),
+    "build": ("archive.build.builder", "(re)build archive.db from the raw store, incrementally"),
+    "nightly": ("archive.nightly.run", "crawl all + build + per-site health summary"),
     "parse": ("archive.parse.cli", "parse one report file and print the result"),
-    "serve": ("archive.serve", "serve the archive with Datasette"),
+    "serve": ("archive.serve.app", "serve the archive with Datasette"),
     "replica": ("replica.cli", "serve the bundled replica portals on loopback"),
     "demo": ("archive.demo", "replicas -> crawl -> build -> serve"),
+    "export": ("archive.export.cli", "WARC/WACZ of the captures, or a CSV/Parquet dataset release"),
 }
 
 

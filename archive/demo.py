@@ -9,7 +9,7 @@ import argparse
 import subprocess
 import sys
 
-from archive.home import Home
+from archive.store.home import Home
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

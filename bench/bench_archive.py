@@ -16,7 +16,7 @@ What it does:
    nothing new, then after one new crawl run with no content change;
 4. serves the result with `serve_app` and times every canned query and trigram searches
    through Datasette's JSON API (p50 / p95 over --repeat calls). The server caches the
-   matching rowids per search term (archive/serve_search.py), so repeated calls of one search
+   matching rowids per search term (archive/serve/search.py), so repeated calls of one search
    URL measure the cached case; "first request per term" times --cold-terms distinct terms,
    each requested once, the FTS match included.
 """
@@ -42,13 +42,13 @@ sys.path.insert(0, str(REPO))
 import sqlite_utils  # noqa: E402
 import yaml  # noqa: E402
 
-from archive.build import build, input_key  # noqa: E402
-from archive.build_headlines import headline  # noqa: E402
-from archive.build_schema import TABLES, ensure_schema  # noqa: E402
-from archive.build_text import Tools  # noqa: E402
-from archive.home import Home  # noqa: E402
-from archive.records import RecordWriter, capture_id_for, report_id_for  # noqa: E402
-from archive.serve import METADATA, serve_app  # noqa: E402
+from archive.build.builder import build, input_key  # noqa: E402
+from archive.build.headlines import headline  # noqa: E402
+from archive.build.schema import TABLES, ensure_schema  # noqa: E402
+from archive.build.text import Tools  # noqa: E402
+from archive.store.home import Home  # noqa: E402
+from archive.store.records import RecordWriter, capture_id_for, report_id_for  # noqa: E402
+from archive.serve.app import METADATA, serve_app  # noqa: E402
 
 SEEDS = REPO / "tests" / "fixtures" / "archive" / "seeds"
 YEARS = list(range(2014, 2024))

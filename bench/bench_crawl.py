@@ -7,7 +7,7 @@ each in its own child process:
   bare     plain Scrapy GETs every report page; no middleware of ours, nothing stored
   capture  the same pages through the project's settings: capture middleware, raw store
            (its helper process), records, charset repair, detail-page parsing into report
-           records (run by the store helper, crawler/storewriter.py)
+           records (run by the store helper, crawler/store_parse_helper.py)
   full     `xxgk crawl`-style run of every site with the platform spiders: discovery, list
            pages, report pages and attachments
 and prints pages/s, CPU seconds (the child's with its store helper, per page, and the replica
@@ -107,7 +107,8 @@ def child_capture(urls: list[str], concurrency: int) -> None:
 
 
 def child_full(jobs: list[dict[str, str]], concurrency: int) -> None:
-    from crawler.run import CrawlJob, run_jobs
+    from crawler.jobs import CrawlJob
+    from crawler.run import run_jobs
 
     run_jobs([CrawlJob(j["site_id"], j["platform"], {"start_url": j["start_url"], "site_id": j["site_id"],
                                                      "run_id": f"bench-{j['site_id']}"}) for j in jobs],
@@ -187,8 +188,8 @@ def main() -> None:
         for mode in ("bare", "capture"):
             results[mode] = measure(mode, payloads[mode], args.concurrency, Path(tmp) / f"home-{mode}")
             results[mode]["pages"] = len(urls)
-        from archive.home import Home
-        from archive.records import iter_records
+        from archive.store.home import Home
+        from archive.store.records import iter_records
         # the capture child must really have fetched, stored and parsed every page (an earlier
         # version dropped all but one portal's pages as off-site and timed the drops)
         kinds = Counter(r["type"] for r in iter_records(Home(Path(tmp) / "home-capture")))

@@ -25,8 +25,8 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.distributed_local import LocalRedis, crawl_env, seed, start_worker, wait_all  # noqa: E402
-from crawler.distributed_probe import TimedReplica, politeness  # noqa: E402
+from tests.distributed_local import LocalRedis, crawl_env, seed, start_worker, wait_all  # noqa: E402
+from tests.distributed_probe import TimedReplica, politeness  # noqa: E402
 
 
 def phase(srv: TimedReplica, redis_url: str, tmp: Path, k: int, args: argparse.Namespace) -> dict:

@@ -37,10 +37,10 @@ sys.path.insert(0, str(REPO))
 
 import pytest  # noqa: E402  (MonkeyPatch: the build without the parser, in this process only)
 
-from archive.build_text import Tools  # noqa: E402
+from archive.build.text import Tools  # noqa: E402
 from archive.cli import main as xxgk  # noqa: E402
-from archive.home import Home  # noqa: E402
-from archive.records import iter_records  # noqa: E402
+from archive.store.home import Home  # noqa: E402
+from archive.store.records import iter_records  # noqa: E402
 
 
 def nightly_argv(manifest: dict[str, Any], seeds: set[str], extra: list[str], delay: float = 0.0) -> list[str]:

@@ -5,7 +5,7 @@ and redirects). A 2xx body is stored and recorded; a non-2xx final response beco
 `error` record (the spider's errback records transport failures). A response that the
 conditional-request middleware rebuilt from the store after a 304 is recorded as
 `not_modified`, not stored again. Bodies are written by a helper process
-(crawler/storewriter.py), so the event loop keeps fetching and parsing while the disk works;
+(crawler/store_parse_helper.py), so the event loop keeps fetching and parsing while the disk works;
 the record waits for the durable body.
 """
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
-from archive.records import capture_id_for
+from archive.store.records import capture_id_for
 from crawler.filetypes import body_problem, clean_filename, guess_ext, promised_ext, raw_disposition_name
 from crawler.middlewares import CrawlerAware
-from crawler.storewriter import STORE_WRITER
+from crawler.store_parse_helper import STORE_WRITER
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -26,6 +26,18 @@ def _header(response: Response, name: str) -> str | None:
     if value is None:
         return None
     return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+def wire_fields(request: Request) -> dict[str, Any]:
+    """The status line and headers as received and the request headers sent (crawler/wire.py),
+    which a WARC response/request record needs (absent in records written before they were kept)."""
+    wire = request.meta.get("xxgk_wire")
+    if not wire:
+        return {}
+    return {"http_version": wire["protocol"], "http_reason": wire["reason"],
+            "response_headers": wire["headers"], "request_method": wire["method"],
+            "request_headers": wire["request_headers"],
+            **({"request_body": wire["request_body"]} if wire.get("request_body") else {})}
 
 
 def is_robots(url: str) -> bool:
@@ -101,6 +113,7 @@ class CaptureMiddleware(CrawlerAware):
             kind=kind,
             filename=filename,
             ext=ext,
+            **wire_fields(request),
         )
         session.stats["captures"] += 1
         session.stats["bytes"] += stored.size

@@ -11,7 +11,7 @@ import re
 import zipfile
 from urllib.parse import unquote, urlsplit
 
-from archive.store import safe_ext
+from archive.store.raw import safe_ext
 
 MIME_EXT = {
     "text/html": "html", "application/xhtml+xml": "html", "application/json": "json",

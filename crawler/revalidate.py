@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from archive.records import short_hash
+from archive.store.records import short_hash
 
 DEFAULT_DAYS = 7.0
 

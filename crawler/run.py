@@ -9,28 +9,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
-from archive.home import Home
-from archive.records import new_run_id
-
-
-@dataclass
-class CrawlJob:
-    site_id: str
-    spider: str  # spider name: a site spider or a platform spider
-    kwargs: dict[str, Any] = field(default_factory=dict)
-
-
-def parse_mapping(pairs: list[str] | None, what: str) -> dict[str, str]:
-    out = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key or not value:
-            raise SystemExit(f"{what} must look like SITE=VALUE, got {pair!r}")
-        out[key] = value
-    return out
+from archive.store.home import Home
+from archive.store.records import new_run_id
+from crawler.jobs import CrawlJob, format_summary, jobs_for, parse_mapping
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,27 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--delay", type=float, help="seconds between requests to one portal (default 1.0)")
     parser.add_argument("--full", action="store_true", help="ignore earlier captures (no conditional requests)")
     parser.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="extra Scrapy setting")
-    from crawler import distributed  # --distributed, --seed, --worker: docs/scaling.md
+    from crawler.distributed import roles  # --distributed, --seed, --worker: docs/scaling.md
 
-    distributed.add_arguments(parser)
-
-
-def jobs_for(sites: list[str], base_urls: dict[str, str], run_batch: str, full: bool) -> list[CrawlJob]:
-    from crawler.sites import site_spiders
-
-    known = site_spiders()
-    unknown = [s for s in sites if s not in known]
-    if unknown:
-        raise SystemExit(f"unknown site(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    jobs = []
-    for site in sites or sorted(known):
-        kw: dict[str, Any] = {"run_id": f"{run_batch}-{site}"}
-        if site in base_urls:
-            kw["base_url"] = base_urls[site]
-        if full:
-            kw["incremental"] = "0"
-        jobs.append(CrawlJob(site, site, kw))
-    return jobs
+    roles.add_arguments(parser)
 
 
 class RunLogFilter(logging.Filter):
@@ -108,7 +73,7 @@ def run_jobs(jobs: list[CrawlJob], settings_overrides: dict[str, Any] | None = N
 
 
 def run_results(home: Home, run_ids: list[str]) -> dict[str, dict[str, Any]]:
-    from archive.records import iter_records
+    from archive.store.records import iter_records
 
     wanted = set(run_ids)
     out: dict[str, dict[str, Any]] = {}
@@ -130,19 +95,11 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "distributed", False) or os.environ.get("XXGK_DISTRIBUTED", "0") not in ("", "0"):
-        from crawler import distributed
+        from crawler.distributed import roles
 
-        return distributed.run(args, settings_from_args(args))
+        return roles.run(args, settings_from_args(args))
     base_urls = parse_mapping(args.base_url, "--base-url")
     jobs = jobs_for(args.sites, base_urls, new_run_id(), args.full)
     results = run_jobs(jobs, settings_from_args(args))
     print(format_summary(results))
     return 0 if results and all(r["status"] != "failed" for r in results.values()) else 1
-
-
-def format_summary(results: dict[str, dict[str, Any]]) -> str:
-    cols = ("status", "requests", "captures", "not_modified", "reports", "attachments", "errors")
-    lines = ["site".ljust(12) + "".join(c.rjust(13) for c in cols)]
-    for site, r in sorted(results.items()):
-        lines.append(site.ljust(12) + "".join(str(r.get(c, "")).rjust(13) for c in cols))
-    return "\n".join(lines)

@@ -5,9 +5,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from archive.home import Home
-from archive.records import RecordWriter, iter_records, new_run_id
-from archive.store import RawStore
+from archive.store.home import Home
+from archive.store.records import RecordWriter, iter_records, new_run_id
+from archive.store.raw import RawStore
 
 
 @dataclass

@@ -1,13 +1,13 @@
 """Datasette plugin for the xxgk archive (loaded by `xxgk serve` via --plugins-dir).
 
-- `/-/original/<sha256>`: an archived body, by hash only (archive.originals), sandboxed.
+- `/-/original/<sha256>`: an archived body, by hash only (archive.serve.originals), sandboxed.
 - hash columns render as links to those originals; report ids in canned-query results link
   to the report's page.
 - Datasette's search box on a table with a 1–2 character query (which trigram FTS
   silently answers with nothing) is redirected to the `search` canned query, which falls
   back to LIKE.
 - `?_search=` on the tables listed under `fast_search` evaluates the FTS match once per term
-  and serves the page, count and facets from that (archive.serve_search).
+  and serves the page, count and facets from that (archive.serve.search).
 """
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from datasette.utils import await_me_maybe, escape_sqlite
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from archive.home import Home
-from archive.originals import SHA256_RE, lookup, response_parts
-from archive.serve_search import datasette_clause, fast_clause, register_functions
+from archive.store.home import Home
+from archive.serve.originals import SHA256_RE, lookup, response_parts
+from archive.serve.search import datasette_clause, fast_clause, register_functions
 
 PLUGIN = "xxgk-archive"
 LINK_COLUMNS = {"sha256", "archived_page", "archived_file"}

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.home import Home
-from archive.records import iter_records
+from archive.store.home import Home
+from archive.store.records import iter_records
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from archive.build_text import Tools
+from archive.build.text import Tools
 from archive.cli import main as xxgk
 
 

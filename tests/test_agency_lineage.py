@@ -1,5 +1,5 @@
 """Agency names across reforms (archive/parse/agency_lineage.csv, archive/parse/lineage.py,
-archive/build_agencies.py): one canonical name per region and lineage, the printed name beside it,
+archive/build/agencies.py): one canonical name per region and lineage, the printed name beside it,
 so that an agency's series runs across a rename — in the mapping and in a real build."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import sqlite3
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive.build import build
-from archive.home import Home
+from archive.build.builder import build
+from archive.store.home import Home
 from archive.parse.lineage import LINEAGE_CSV, canonical_agency, rules, split_agency
 from fixtures.archive.factory import _run, report_page, text_to_html
 

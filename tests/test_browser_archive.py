@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from archive.build import build
-from archive.build_text import Tools
-from archive.home import Home
-from archive.serve import serve_app
+from archive.build.builder import build
+from archive.build.text import Tools
+from archive.store.home import Home
+from archive.serve.app import serve_app
 from fixtures.archive.factory import SCRIPT_MARKER, make_scenario
 
 pytestmark = pytest.mark.browser

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from archive.build import build
-from archive.build_text import Tools, optional
-from archive.home import Home
+from archive.build.builder import build
+from archive.build.text import Tools, optional
+from archive.store.home import Home
 from fixtures.archive.factory import CL_COL, _run, add_run, make_scenario, report_page, text_to_html
 
 REPO = Path(__file__).resolve().parent.parent

@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from archive.build import build
-from archive.home import Home
+from archive.build.builder import build
+from archive.store.home import Home
 from fixtures.archive.factory import CL_COL, _run, make_scenario, report_page, seed_text, text_to_html
 
 REPO = Path(__file__).resolve().parent.parent

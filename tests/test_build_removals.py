@@ -1,9 +1,9 @@
-"""Which runs may declare a report removed (archive/build_history.py)."""
+"""Which runs may declare a report removed (archive/build/history.py)."""
 from __future__ import annotations
 
 from typing import Any
 
-from archive.build_history import fold
+from archive.build.history import fold
 
 COL = "https://www.haiyan.gov.cn/col/col1229449092/index.html"
 A = "https://www.haiyan.gov.cn/art/2020/1/8/art_1229449092_1.html"

@@ -18,8 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from archive.home import Home
-from archive.records import iter_records
+from archive.store.home import Home
+from archive.store.records import iter_records
 from tests.crawl_helpers import REPO, to_real
 from tests.fixtures.reliability.outcomes import Case, case, write  # noqa: F401 - fixture
 

@@ -20,13 +20,13 @@ import pytest
 import redis
 from scrapy_redis import picklecompat
 
-from archive.build_history import fold
-from archive.home import Home
-from archive.records import iter_records
-from archive.store import RawStore
-from crawler.distributed_local import LocalRedis, crawl_env, kill, seed, start_worker, wait_all
-from crawler.distributed_probe import TimedReplica, politeness
-from crawler.distributed_queue import Keys
+from archive.build.history import fold
+from archive.store.home import Home
+from archive.store.records import iter_records
+from archive.store.raw import RawStore
+from tests.distributed_local import LocalRedis, crawl_env, kill, seed, start_worker, wait_all
+from tests.distributed_probe import TimedReplica, politeness
+from crawler.distributed.leases import Keys
 
 # 200 portals, each small (2 agencies from 2022: ~8 reports, ~3,500 requests in all), so the
 # test covers the 200 sites within minutes; bench/bench_distributed.py runs 200 full sites.

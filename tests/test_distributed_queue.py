@@ -11,9 +11,9 @@ import pytest
 import redis
 from scrapy import Request, Spider
 
-from crawler.distributed_local import LocalRedis
-from crawler.distributed_polite import HostLimiter
-from crawler.distributed_queue import LEASE_META, Keys, LeasedQueue, Scripts, site_status
+from tests.distributed_local import LocalRedis
+from crawler.distributed.hostlimit import HostLimiter
+from crawler.distributed.leases import LEASE_META, Keys, LeasedQueue, Scripts, site_status
 
 
 @pytest.fixture(scope="module")

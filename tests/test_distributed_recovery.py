@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 import redis
 
-from archive.build_history import fold
-from archive.home import Home
-from archive.records import iter_records
-from archive.store import RawStore
-from crawler.distributed_local import LocalRedis, crawl_env, kill, seed, start_worker, wait_all
-from crawler.distributed_probe import TimedReplica
+from archive.build.history import fold
+from archive.store.home import Home
+from archive.store.records import iter_records
+from archive.store.raw import RawStore
+from tests.distributed_local import LocalRedis, crawl_env, kill, seed, start_worker, wait_all
+from tests.distributed_probe import TimedReplica
 
 pytestmark = pytest.mark.slow
 

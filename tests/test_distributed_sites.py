@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from archive.home import Home
-from archive.records import iter_records
-from crawler.distributed_local import LocalRedis, crawl_env, start_worker, wait_all, xxgk, REPO
+from archive.store.home import Home
+from archive.store.records import iter_records
+from tests.distributed_local import LocalRedis, crawl_env, start_worker, wait_all, xxgk, REPO
 from replica.server import ReplicaServer
 
 SITES = ["chaoyang", "haiyan"]

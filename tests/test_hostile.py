@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 import pytest
 from aiohttp import web
 
-from archive.records import iter_records
-from archive.home import Home
+from archive.store.records import iter_records
+from archive.store.home import Home
 from crawler.sites import site_spiders
 from tests.crawl_helpers import REPO, records_by_type, to_real
 from tests.fixtures.reliability.outcomes import Case, case  # noqa: F401 - fixture
@@ -628,7 +628,7 @@ def test_archive_readers_are_safe(hostile: dict[str, Any], case: Case) -> None:
                   "write attempts through Datasette",
                   "Datasette serves archive.db immutable: SQL writes are refused and the file is unchanged; the "
                   "hostile name is shown escaped on the attachments page")
-    from archive.serve import serve_app
+    from archive.serve.app import serve_app
 
     home = built_home(hostile)
     db = Home(home).db

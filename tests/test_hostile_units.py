@@ -10,8 +10,8 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from archive.home import Home
-from archive.records import iter_records
+from archive.store.home import Home
+from archive.store.records import iter_records
 from crawler.antibot import challenge_kind, looks_blocked
 from crawler.filetypes import body_problem, clean_filename, disposition_filename, raw_disposition_name
 from crawler.platforms.trs import TrsSpider

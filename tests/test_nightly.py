@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from archive.home import Home
-from archive.originals import lookup
-from archive.records import iter_records
+from archive.store.home import Home
+from archive.serve.originals import lookup
+from archive.store.records import iter_records
 from tests.nightly_helpers import by_site, fast_build, nightly, q
 
 SITES = ["changle", "fuzhou", "haiyan"]

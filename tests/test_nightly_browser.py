@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from archive.home import Home
-from archive.records import iter_records
+from archive.store.home import Home
+from archive.store.records import iter_records
 from tests.nightly_helpers import by_site, fast_build, nightly
 
 JS_COLUMN = "/cy/zwgk/zfxxgknb/"

@@ -1,4 +1,4 @@
-"""Health rules (archive.health) on hand-made crawl_runs/errors/captures/reports rows."""
+"""Health rules (archive.build.health) on hand-made crawl_runs/errors/captures/reports rows."""
 from __future__ import annotations
 
 import json
@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from archive import health
-from archive.build_schema import ensure_schema
-from archive.home import Home
+from archive.build import health
+from archive.build.schema import ensure_schema
+from archive.store.home import Home
 
 T0, T1 = "2026-11-20T02:00:00Z", "2026-11-21T02:00:00Z"
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from archive.cli import main as xxgk
-from archive.home import Home
-from archive.lock import LockHeld, RunLock, is_held, lock_path
-from archive.records import iter_records
+from archive.store.home import Home
+from archive.nightly.lock import LockHeld, RunLock, is_held, lock_path
+from archive.store.records import iter_records
 from tests.nightly_helpers import by_site, fast_build, nightly, q
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,7 +37,7 @@ def test_stale_lock_of_a_killed_holder_is_cleared(tmp_path: Path) -> None:
     code = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(REPO)!r})
-        from archive.lock import RunLock
+        from archive.nightly.lock import RunLock
         RunLock(__import__("pathlib").Path({str(path)!r}), "doomed").acquire()
         print("held", flush=True)
         time.sleep(60)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.build_text import Tools, as_text_result, parse_report
+from archive.build.text import Tools, as_text_result, parse_report
 from archive.extract import extract
 from archive.parse import parse_file
 

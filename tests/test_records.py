@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from archive import records
-from archive.home import Home
-from archive.records import RecordWriter, iter_records
+from archive.store import records
+from archive.store.home import Home
+from archive.store.records import RecordWriter, iter_records
 
 
 def test_periodic_fsync_runs_in_the_background_and_close_syncs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

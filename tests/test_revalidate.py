@@ -8,8 +8,8 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from archive.home import Home
-from archive.records import RecordWriter
+from archive.store.home import Home
+from archive.store.records import RecordWriter
 from crawler import revalidate
 from crawler.platforms.base import ListItem
 from crawler.platforms.trs import TrsSpider

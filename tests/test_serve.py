@@ -9,9 +9,9 @@ import urllib.parse
 import pytest
 import yaml
 
-from archive.build import build
-from archive.home import Home
-from archive.serve import METADATA, load_metadata, serve_app
+from archive.build.builder import build
+from archive.store.home import Home
+from archive.serve.app import METADATA, load_metadata, serve_app
 from fixtures.archive.factory import SCRIPT_MARKER, make_scenario
 
 

@@ -1,4 +1,4 @@
-"""`?_search=` through Datasette returns exactly what the FTS index matches (archive.serve_search).
+"""`?_search=` through Datasette returns exactly what the FTS index matches (archive.serve.search).
 
 The plugin replaces Datasette's search clause with one that reads a cached match; these tests
 compare rows, counts and facet counts with plain SQL on the same archive, for terms found in
@@ -18,10 +18,10 @@ import pytest
 import sqlite_utils
 from datasette.utils import escape_fts
 
-from archive.build_schema import ensure_schema
-from archive.home import Home
-from archive.serve import serve_app
-from archive.serve_search import CACHE
+from archive.build.schema import ensure_schema
+from archive.store.home import Home
+from archive.serve.app import serve_app
+from archive.serve.search import CACHE
 
 SEEDS = Path(__file__).parent / "fixtures" / "archive" / "seeds"
 N_REPORTS = 400

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.home import Home
-from archive.store import RawStore, durable
+from archive.store.home import Home
+from archive.store.raw import RawStore, durable
 
 BODIES = [f"<html><body>第{i}号报告 {'数据' * i}</body></html>".encode() for i in range(40)]
 

@@ -1,6 +1,10 @@
 """Text extraction from every format portals publish: bytes -> text + expanded table grids.
 
     from archive.extract import extract, Extracted, ExtractError, sniff_format
+
+Owns format sniffing, charset decoding, safety limits and one extractor per format (HTML,
+PDF text and OCR, DOCX, DOC/WPS through LibreOffice, XLS/XLSX). Pure: bytes in, text out.
+May import: third-party libraries and external tools only (no other `archive` stage, no `crawler`).
 """
 from .core import extract, extract_file
 from .html import html_body_text, html_to_text

@@ -14,7 +14,7 @@ from .meta import find_agency, find_title, find_year, hints_from_meta, squeeze
 from .normalize import nfkc, norm_label, strip_field_codes
 from .proactive import parse_s2
 from .prose import prose_indicators
-from .requests import derived, parse_s3
+from .applications import derived, parse_s3
 from .result import (ApplicationCount, DisclosureItem, ReportResult, ReviewLitigationCount)
 from .review import parse_s4
 from .sections import SECTION_KEYS, anchor_regions, regions

@@ -23,8 +23,8 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from archive.home import check_site_id
-from archive.records import capture_id_for, report_id_for, short_hash
+from archive.store.home import check_site_id
+from archive.store.records import capture_id_for, report_id_for, short_hash
 from crawler import revalidate
 from crawler.middlewares import exception_kind
 from crawler.pages import common
@@ -81,7 +81,7 @@ class PortalSpider(scrapy.Spider):
     detail_markers: ClassVar[tuple[bytes, ...]] = ()
     # the platform's report-page parser, a function of (html, url) -> (title, metadata,
     # attachment links) in crawler.pages: the store helper runs it beside the write
-    # (crawler/storewriter.py), so the event loop does not
+    # (crawler/store_parse_helper.py), so the event loop does not
     detail_parser: ClassVar[DetailParser | None] = None
     # incremental runs (from_crawler sets both from the settings; a spider built without a
     # crawler, as the distributed coordinator does, walks the portal)

@@ -7,8 +7,8 @@ Roles (docs/scaling.md has the operator's view):
 
 The seed starts a new crawl id (`xxgk:current`), registers the chosen sites (spider name and
 arguments) and pushes their entry requests into the per-site scrapy-redis queues. Workers
-(crawler.distributed_worker) consume them. Scheduler, duplicate filter, leases:
-crawler.distributed_queue; politeness across workers: crawler.distributed_polite.
+(crawler.distributed.worker) consume them. Scheduler, duplicate filter, leases:
+crawler.distributed.leases; politeness across workers: crawler.distributed.hostlimit.
 Everything writes to the shared `$XXGK_HOME` exactly as a single-machine crawl does
 (`records/<site>/<run_id>.<worker>.jsonl`), and `xxgk build` merges it.
 
@@ -31,10 +31,10 @@ from scrapy.utils.misc import load_object
 from scrapy_redis import connection
 from scrapy_redis.dupefilter import RFPDupeFilter
 
-from archive.home import Home, check_site_id
-from archive.records import iter_records, new_run_id
-from crawler.distributed_queue import Keys, LeasedQueue, Scripts
-from crawler.run import CrawlJob
+from archive.store.home import Home, check_site_id
+from archive.store.records import iter_records, new_run_id
+from crawler.distributed.leases import Keys, LeasedQueue, Scripts
+from crawler.jobs import CrawlJob
 
 logger = logging.getLogger(__name__)
 
@@ -47,20 +47,20 @@ def overlay(settings: Settings, crawl_id: str | None = None) -> Settings:
         raise SystemExit("distributed mode needs Redis: set REDIS_URL (e.g. redis://host:6379/0) "
                          "or pass --redis-url")
     prio = "cmdline"
-    settings.set("SCHEDULER", "crawler.distributed_queue.DistributedScheduler", priority=prio)
+    settings.set("SCHEDULER", "crawler.distributed.leases.DistributedScheduler", priority=prio)
     settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority=prio)
     settings.set("SCHEDULER_PERSIST", True, priority=prio)
     # one crawler per site: a few requests beyond the host's limit keep it busy; more would
     # only sit leased in this worker while other workers could take them
     settings.set("CONCURRENT_REQUESTS", 2 * settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") + 4, priority=prio)
     mws = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-    mws["crawler.distributed_polite.HostLimitMiddleware"] = 990
+    mws["crawler.distributed.hostlimit.HostLimitMiddleware"] = 990
     settings.set("DOWNLOADER_MIDDLEWARES", mws, priority=prio)
     smws = dict(settings.getdict("SPIDER_MIDDLEWARES"))
-    smws["crawler.distributed_queue.LeaseAckMiddleware"] = 10
+    smws["crawler.distributed.leases.LeaseAckMiddleware"] = 10
     settings.set("SPIDER_MIDDLEWARES", smws, priority=prio)
     exts = dict(settings.getdict("EXTENSIONS"))
-    exts["crawler.distributed_worker.SiteIdleExtension"] = 0
+    exts["crawler.distributed.worker.SiteIdleExtension"] = 0
     settings.set("EXTENSIONS", exts, priority=prio)
     if crawl_id:
         settings.set("XXGK_CRAWL_ID", crawl_id, priority=prio)
@@ -162,7 +162,7 @@ def run(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     from scrapy.utils.project import get_project_settings
 
-    from crawler.run import format_summary, jobs_for, parse_mapping
+    from crawler.jobs import format_summary, jobs_for, parse_mapping
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     settings = get_project_settings()
@@ -187,7 +187,7 @@ def run(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         keys = seed(server, settings, jobs)
         print(f"crawl {keys.crawl}: seeded {len(jobs)} sites")
         return 0
-    from crawler.distributed_worker import Worker
+    from crawler.distributed.worker import Worker
 
     keys = _wait_for_crawl(server, prefix, settings.get("XXGK_CRAWL_ID"))
     settings.set("XXGK_CRAWL_ID", keys.crawl, priority="cmdline")

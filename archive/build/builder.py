@@ -1,8 +1,8 @@
 """`xxgk build`: capture records + raw store -> `$XXGK_HOME/archive.db`, incrementally.
 
-Steps: fold every record into rows (archive.build_history), write only changed rows
-(archive.build_sync), then extract + parse the reports whose input changed
-(archive.build_text). A report is re-parsed only when its key in `build_state`,
+Steps: fold every record into rows (archive.build.history), write only changed rows
+(archive.build.sync), then extract + parse the reports whose input changed
+(archive.build.text). A report is re-parsed only when its key in `build_state`,
 (input sha256, parser version), is new: the input sha256 is the detail page's, combined
 with its attachments' when it has any.
 
@@ -15,30 +15,28 @@ parser version is the same, the build returns at once without touching the datab
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import hashlib
 import os
 import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from archive.build_agencies import write_agency_tables
-from archive.build_headlines import headline
-from archive.build_history import Folded, fold
-from archive.build_schema import CELL_TABLES, SCHEMA_VERSION, ensure_schema, optimize_fts
-from archive.build_sync import sync_rows
-from archive.build_text import Outcome, TextResult, Tools, as_text_result, extract_bytes, optional, parse_report
-from archive.home import Home
-from archive.records import iter_records, record_files, short_hash, utcnow
-from archive.store import RawStore
+from archive.build.agencies import write_agency_tables
+from archive.build.headlines import headline
+from archive.build.history import Folded, fold
+from archive.build.schema import CELL_TABLES, SCHEMA_VERSION, ensure_schema, optimize_fts
+from archive.build.sync import sync_rows
+from archive.build.text import Outcome, TextResult, Tools, as_text_result, extract_bytes, optional, parse_report
+from archive.store.fsutil import db_lock, fsync_path
+from archive.store.home import Home
+from archive.store.records import iter_records, record_files, short_hash, utcnow
+from archive.store.raw import RawStore
 
 COMMIT_EVERY = 200
 OFFICE_EXTS = {"doc", "wps"}
@@ -84,18 +82,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def _lock(home: Home) -> Iterator[None]:
-    """One build at a time per home (a second one waits)."""
-    home.root.mkdir(parents=True, exist_ok=True)
-    with open(home.root / "archive.db.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def input_fingerprint(home: Home, version: str) -> str:
     h = hashlib.sha256(f"schema{SCHEMA_VERSION}|{version}".encode())
     for p in record_files(home):
@@ -126,19 +112,11 @@ def _count(db_path: Path) -> int:
         con.close()
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def build(home: Home, force: bool = False, progress: bool | None = None,
           tools: Tools | None = None) -> BuildStats:
     started = time.monotonic()
     tools = tools or Tools.load()
-    with _lock(home):
+    with db_lock(home):
         fingerprint = input_fingerprint(home, tools.version)
         if not force and _meta(home.db, "input_fingerprint") == fingerprint:
             return BuildStats(skipped=True, reports=_count(home.db), parser_version=tools.version,
@@ -160,9 +138,9 @@ def build(home: Home, force: bool = False, progress: bool | None = None,
         db.conn.commit()
         db.execute("pragma journal_mode = delete")
         db.close()
-        _fsync(tmp)
+        fsync_path(tmp)
         os.replace(tmp, home.db)
-        _fsync(home.root)
+        fsync_path(home.root)
     stats.seconds = time.monotonic() - started
     return stats
 

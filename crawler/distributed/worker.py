@@ -5,7 +5,7 @@ then keeps up to `XXGK_WORKER_MAX_SITES` site crawlers open, choosing sites whos
 has requests. Every site crawler is the site's ordinary spider with a small mixin:
 
 * `start()` yields nothing: the coordinator already pushed the entry requests;
-* its errback also acknowledges the request's lease (see crawler.distributed_queue);
+* its errback also acknowledges the request's lease (see crawler.distributed.leases);
 * its `run_end` record describes this worker's share: zero reports is not a failure of the
   share when other workers captured the site. Whether the whole site failed is written once,
   by the worker that sees the site drained (a `run_end` in `<run_id>.<worker>-final.jsonl`).
@@ -34,9 +34,9 @@ from scrapy.settings import Settings
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
-from archive.home import Home
-from archive.records import RecordWriter
-from crawler.distributed_queue import Keys, Scripts, site_status
+from archive.store.home import Home
+from archive.store.records import RecordWriter
+from crawler.distributed.leases import Keys, Scripts, site_status
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)

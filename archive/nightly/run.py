@@ -2,7 +2,7 @@
 
     lock ──> crawl (child process, all sites at once) ──> xxgk build ──> health ──> summary
 
-* One run at a time: `archive.lock.RunLock` on `$XXGK_HOME/nightly.lock`; the lock's file
+* One run at a time: `archive.nightly.lock.RunLock` on `$XXGK_HOME/nightly.lock`; the lock's file
   descriptor is passed to the crawl child, so a killed nightly whose crawl still runs keeps
   the lock, and a dead one never blocks the next (a stale lock is reported and cleared).
 * The crawl runs in child processes (Scrapy's reactor runs once per process, a crawler
@@ -13,7 +13,7 @@
   asked with If-None-Match/If-Modified-Since from earlier captures. Killed at any moment,
   the next run starts over from the records and the raw store (both append-only and
   idempotent) and the build replaces archive.db atomically, so nothing is lost or doubled.
-* Health rules: `archive.health` (SQL over archive.db, also the Datasette view
+* Health rules: `archive.build.health` (SQL over archive.db, also the Datasette view
   `crawl_health`).
 
 Exit status: 0 all sites healthy, 1 some site unhealthy, 2 the nightly itself failed
@@ -32,10 +32,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive import health
-from archive.home import Home
-from archive.lock import LockHeld, RunLock, lock_path
-from archive.records import new_run_id, utcnow
+from archive.build import health
+from archive.store.home import Home
+from archive.nightly.lock import LockHeld, RunLock, lock_path
+from archive.store.records import new_run_id, utcnow
 
 EXIT_OK, EXIT_UNHEALTHY, EXIT_FAILED, EXIT_LOCKED = 0, 1, 2, 75
 SUMMARY_COLUMNS = ("new_reports", "changed_reports", "removed_reports", "new_attachments",
@@ -72,7 +72,7 @@ def _split_sites(values: list[str] | None) -> list[str]:
 
 def plan_jobs(args: argparse.Namespace, batch: str) -> list[dict[str, Any]]:
     """The crawl jobs as plain dicts (they cross into the child process as JSON)."""
-    from crawler.run import jobs_for, parse_mapping
+    from crawler.jobs import jobs_for, parse_mapping
     from crawler.sites import PLATFORM_SPIDERS, site_spiders
 
     base_urls = parse_mapping(args.base_url, "--base-url")
@@ -97,8 +97,9 @@ def plan_jobs(args: argparse.Namespace, batch: str) -> list[dict[str, Any]]:
 
 # -- crawl (child process) -----------------------------------------------------------------------
 def crawl_child(spec: dict[str, Any]) -> int:
-    """Runs in the child: `python -m archive.nightly < spec.json`."""
-    from crawler.run import CrawlJob, run_jobs
+    """Runs in the child: `python -m archive.nightly.run < spec.json`."""
+    from crawler.jobs import CrawlJob
+    from crawler.run import run_jobs
 
     run_jobs([CrawlJob(**j) for j in spec["jobs"]], spec.get("settings") or {})
     return 0
@@ -123,9 +124,9 @@ def run_crawl(home: Home, jobs: list[dict[str, Any]], settings: dict[str, Any], 
     try:
         with open(log, "ab") as out:
             for group in groups:
-                proc = subprocess.Popen([sys.executable, "-m", "archive.nightly"], stdin=subprocess.PIPE,
+                proc = subprocess.Popen([sys.executable, "-m", "archive.nightly.run"], stdin=subprocess.PIPE,
                                         stdout=out, stderr=subprocess.STDOUT, env=env, pass_fds=(lock_fd,),
-                                        cwd=Path(__file__).resolve().parent.parent)
+                                        cwd=Path(__file__).resolve().parents[2])
                 procs.append(proc)
                 assert proc.stdin is not None
                 proc.stdin.write(json.dumps({"jobs": group, "settings": settings}).encode())
@@ -253,7 +254,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _build_and_judge(home: Home, jobs: list[dict[str, Any]], max_error_rate: float,
                      summary: Summary) -> int:
-    from archive.build import build
+    from archive.build.builder import build
 
     try:
         stats = build(home, progress=False)

@@ -18,8 +18,8 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.home import Home
-from archive.store import RawStore, safe_ext
+from archive.store.home import Home
+from archive.store.raw import RawStore, safe_ext
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 CSP = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "

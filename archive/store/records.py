@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from archive.home import Home, check_site_id
+from archive.store.home import Home, check_site_id
 
 RECORD_TYPES = frozenset(
     "run_start run_end column listing capture not_modified report attachment error".split()

@@ -22,9 +22,9 @@ from typing import Any
 
 import yaml
 
-from archive.home import Home
+from archive.store.home import Home
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 METADATA = REPO / "datasette-metadata.yml"
 PLUGINS_DIR = REPO / "datasette_plugins"
 # Facet suggestions run a GROUP BY per column on every table page: too costly on 100k reports.

@@ -14,7 +14,7 @@ with the thread the loop ran ~1.4 s longer than with no store at all; with the p
 within noise of it.
 
 One helper per crawl process (started on the first body; a forked child starts its own),
-`python -m crawler.storewriter FD` on one end of a socket pair. If it dies, the bodies in
+`python -m crawler.store_parse_helper FD` on one end of a socket pair. If it dies, the bodies in
 flight fail with an OSError (the capture middleware records each as a store error and the
 crawl goes on) and the next body starts a new helper. When the crawl process ends, the
 helper reads end-of-file, finishes what it was given and exits.
@@ -50,8 +50,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from archive.home import Home
-from archive.store import RawStore, Stored
+from archive.store.home import Home
+from archive.store.raw import RawStore, Stored
 
 Parsed = tuple[str, dict[str, str], list[Any]]  # (title, metadata, [common.Link])
 REQUEST = struct.Struct("<QIII")
@@ -116,7 +116,7 @@ class _Connection:
             p for p in (_REPO, os.environ.get("PYTHONPATH")) if p)}
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "crawler.storewriter", str(theirs.fileno())],
+                [sys.executable, "-m", "crawler.store_parse_helper", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL, start_new_session=True)
         finally:
             theirs.close()

@@ -164,8 +164,8 @@ def ensure_view(home: Any, max_error_rate: float = DEFAULT_MAX_ERROR_RATE) -> bo
     import os
     import shutil
 
-    from archive.build import _fsync, _lock  # the build's own lock and fsync: one writer at a time
-    with _lock(home):
+    from archive.store.fsutil import db_lock, fsync_path  # the build's own lock: one writer at a time
+    with db_lock(home):
         if installed_view_sql(home.db) == wanted:
             return False
         tmp = home.root / "archive.db.health-tmp"
@@ -177,7 +177,7 @@ def ensure_view(home: Any, max_error_rate: float = DEFAULT_MAX_ERROR_RATE) -> bo
             con.commit()
         finally:
             con.close()
-        _fsync(tmp)
+        fsync_path(tmp)
         os.replace(tmp, home.db)
-        _fsync(home.root)
+        fsync_path(home.root)
     return True

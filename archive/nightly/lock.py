@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive.records import utcnow
+from archive.store.records import utcnow
 
 LOCK_NAME = "nightly.lock"
 

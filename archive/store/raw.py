@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from archive.home import Home, check_site_id
+from archive.store.home import Home, check_site_id
 
 # Extensions a stored body may carry; anything else is stored as `.bin`.
 ALLOWED_EXTS = frozenset(

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from archive.records import short_hash
+from archive.store.records import short_hash
 
 GONE_STATUSES = {404, 410}
 GONE_ERROR_KINDS = {"http_404", "http_410", "not_found", "gone"}

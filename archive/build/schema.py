@@ -7,7 +7,7 @@ creates what is missing and adds new columns to older databases.
 from __future__ import annotations
 
 import sqlite_utils
-from archive import health
+from archive.build import health
 
 SCHEMA_VERSION = 2
 
@@ -115,7 +115,7 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
 }
 
 # ext: headline figures per report, computed by the parse stage from the cells it writes
-# (archive.build_headlines), with site/agency/year copied in so that aggregate queries read
+# (archive.build.headlines), with site/agency/year copied in so that aggregate queries read
 # one narrow indexed table instead of joining millions of cells to the wide reports table.
 HEADLINE_FIGURES = (
     "applications_received", "carried_over", "granted", "partial", "denied", "unable",
@@ -146,7 +146,7 @@ REPORT_SUMMARY_SQL = (
 )
 
 VIEWS = {"report_summary": REPORT_SUMMARY_SQL,
-         "crawl_health": health.view_sql()}  # latest run per site with its verdict (archive/health.py)
+         "crawl_health": health.view_sql()}  # latest run per site with its verdict (archive/build/health.py)
 
 FTS = {"reports": ["title", "agency", "body_text"], "attachments": ["text"]}
 

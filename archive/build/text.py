@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from archive.build_schema import CELL_TABLES, TABLES
+from archive.build.schema import CELL_TABLES, TABLES
 
 REPORT_MARKERS = ("总体情况", "主动公开", "申请", "行政复议", "行政诉讼", "勾稽关系", "年度报告")
 MIN_REPORT_CHARS = 400

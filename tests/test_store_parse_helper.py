@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.home import Home
-from archive.store import RawStore
-from crawler.storewriter import StoreWriter
+from archive.store.home import Home
+from archive.store.raw import RawStore
+from crawler.store_parse_helper import StoreWriter
 
 PAGES = [f"<html><body><h1>第{i}号报告</h1>{'表格' * (i * 50)}</body></html>".encode() for i in range(60)]
 BIG = os.urandom(3 * 2**20)  # larger than the socket's buffers: sent in pieces from the loop
@@ -145,7 +145,7 @@ def test_a_crawl_whose_store_helper_is_killed_goes_on_and_the_next_run_completes
 
     import psutil
 
-    from archive.records import iter_records
+    from archive.store.records import iter_records
     from replica.server import ReplicaServer
 
     site, home = "fuzhou", tmp_path / "home"
@@ -158,7 +158,7 @@ def test_a_crawl_whose_store_helper_is_killed_goes_on_and_the_next_run_completes
         killed_at, deadline = None, time.monotonic() + 120
         while killed_at is None and crawl.poll() is None and time.monotonic() < deadline:
             helpers = [p for p in psutil.Process(crawl.pid).children(recursive=True)
-                       if "crawler.storewriter" in " ".join(p.cmdline())]
+                       if "crawler.store_parse_helper" in " ".join(p.cmdline())]
             if helpers:
                 helpers[0].kill()
                 killed_at = time.time()
