@@ -171,14 +171,18 @@ def find_body(doc):
     body = doc.find(".//body")
     if body is None:
         body = doc
-    sizes = _text_len(body)
+    sizes: dict | None = None       # text sizes of every element: only when they decide
     for xp in CONTAINER_XPATHS:
-        found = [el for el in doc.xpath(xp) if el in sizes]
+        found = [el for el in doc.xpath(xp) if el is body or any(a is body for a in el.iterancestors())]
         if found:
-            best = max(found, key=lambda el: sizes[el])
+            if len(found) > 1:
+                sizes = sizes if sizes is not None else _text_len(body)
+                best = max(found, key=lambda el: sizes.get(el, 0))
+            else:
+                best = found[0]
             if len(_WS.sub("", best.text_content())) >= MIN_CONTAINER_CHARS:
                 return best
-    return _largest_block(body, sizes)
+    return _largest_block(body, sizes if sizes is not None else _text_len(body))
 
 
 def parse_html(html: str):

@@ -9,13 +9,12 @@ from __future__ import annotations
 import re
 
 _WS = re.compile(r"\s+")
-_MAX_TOKENS = 400             # the metadata block sits near the top of the page
+_MAX_TOKENS = 150             # the metadata block sits near the top of the page
 _LABELS = {"标题": "block_title", "名称": "block_title", "文件名称": "block_title",
            "发文机关": "block_agency", "发布机构": "block_agency", "发文单位": "block_agency",
            "发布单位": "block_agency"}
 _LABEL = re.compile(r"^\s*(?P<label>[\u4e00-\u9fff](?:[\s\u3000]*[\u4e00-\u9fff]){1,4})[\s\u3000]*[:：]\s*(?P<value>.*)$")
 _META_NAMES = {"articletitle": "meta_title", "contentsource": "meta_source"}
-_SKIP = {"script", "style", "noscript", "template"}
 
 
 def _clean(s: str | None) -> str:
@@ -27,15 +26,13 @@ def _squash(s: str) -> str:
 
 
 def _tokens(root) -> list[str]:
+    """The first text pieces of the page (lxml's C-level itertext; script text is harmless here:
+    only `label：value` pieces are looked at)."""
     out: list[str] = []
-    for el in root.iter():
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if tag in _SKIP:
+    for piece in root.itertext():
+        if piece.isspace():
             continue
-        for piece in (el.text, el.tail):
-            t = _clean(piece)
-            if t:
-                out.append(t)
+        out.append(piece.strip())
         if len(out) >= _MAX_TOKENS:
             break
     return out
@@ -46,6 +43,8 @@ def block_fields(root) -> dict[str, str]:
     toks = _tokens(root)
     found: dict[str, str] = {}
     for i, tok in enumerate(toks):
+        if len(tok) > 80 or not (":" in tok or "：" in tok):
+            continue
         m = _LABEL.match(tok)
         if not m:
             continue
@@ -55,6 +54,8 @@ def block_fields(root) -> dict[str, str]:
         value = m.group("value").strip() or (toks[i + 1] if i + 1 < len(toks) else "")
         if value and not _LABEL.match(value):
             found[key] = value
+            if len(found) == 2:
+                break
     return found
 
 
