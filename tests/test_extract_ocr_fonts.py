@@ -90,6 +90,7 @@ def test_scan_labels_matched_and_no_silent_figure(path: Path):
     exp = expected(path)
     res = parsed(path)
     assert (res.report_year, res.template, res.agency) == (exp["year"], exp["template"], exp["agency"])
+    assert (res.title or "").replace(" ", "") == exp["title"].replace(" ", "")   # title read by OCR
     right, total, silent, labels = score(path)
     assert not silent, silent
     assert not labels, labels
