@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.build.dense import LONG_COLUMNS
 from archive.build.schema import CELL_TABLES, TABLES
 
 REPORT_MARKERS = ("总体情况", "主动公开", "申请", "行政复议", "行政诉讼", "勾稽关系", "年度报告")
@@ -100,7 +101,7 @@ def choose_body(page: TextResult, attachments: list[tuple[dict[str, Any], TextRe
 
 
 def _cell_rows(table: str, report_id: str, template: str | None, items: list[dict]) -> list[dict]:
-    cols = TABLES[table][0]
+    cols = LONG_COLUMNS.get(table) or tuple(TABLES[table][0])
     rows = []
     for item in items or []:
         row = {k: item.get(k) for k in cols if k in item}
