@@ -12,6 +12,9 @@ APT_PACKAGES=(
   poppler-utils                 # pdftoppm/pdftotext
   tesseract-ocr tesseract-ocr-chi-sim
   fonts-noto-cjk                # CJK font for generated PDFs and screenshots
+  fonts-dejavu-core             # Latin font pinned beside Noto Sans CJK in the OCR test page
+  fonts-wqy-zenhei              # more CJK fonts: OCR fixtures are rendered in pinned fonts
+  fonts-arphic-uming            #   (tests/fixtures/make_scans.py); tests must not depend on them
   redis-server                  # distributed crawling (scrapy-redis) and its tests
   qpdf                          # encrypted-PDF fixtures
   nginx                         # multi-reader serving (deploy/nginx-xxgk.conf) and its tests

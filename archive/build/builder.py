@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive.build.agencies import write_agency_tables
 from archive.build.headlines import headline
 from archive.build.history import Folded, fold
 from archive.build.dense import Labels, delete_orphans, write_cells
@@ -180,6 +181,7 @@ def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool
         deleted_reports += _sync_site(db, gone, Folded(), stats)
     if stats.parsed or deleted_reports:
         delete_orphan_texts(db.conn)
+    write_agency_tables(db)
     census_error = census.write_from_registry(db)  # divisions x registry x reports (registry/census.py)
     if census_error:
         print(f"xxgk build: coverage census not updated: {census_error}", file=sys.stderr)

@@ -51,6 +51,7 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...] | None]] = {
     "legacy_indicators": ({
         "report_id": T, "key": T, "label": T, "unit": T, "year_value": R,
         "cumulative_value": R, "raw": T,
+        "flags": T,  # ext: from_prose (raw is then the source sentence), stated_none, surplus_values
     }, None),
     "crawl_runs": ({
         "run_id": T, "site_id": T, "started_at": T, "finished_at": T, "status": T,
