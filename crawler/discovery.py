@@ -10,7 +10,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive import urlnorm
+from archive.store import urlnorm
 from crawler.pages import common
 
 # the 信息公开 page as home pages name it (squashed text, whole match)

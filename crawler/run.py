@@ -17,7 +17,7 @@ from crawler.jobs import CrawlJob, format_summary, jobs_for, parse_mapping
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("sites", nargs="*", help="site ids (default: every configured site)")
+    parser.add_argument("sites", nargs="*", help="site ids (default: every active site of registry/sites.csv)")
     parser.add_argument("--base-url", action="append", metavar="SITE=URL",
                         help="rebase a site onto a replica (repeatable)")
     parser.add_argument("--delay", type=float, help="seconds between requests to one portal (default 1.0)")
@@ -71,14 +71,17 @@ class RunLogFilter(logging.Filter):
 def run_jobs(jobs: list[CrawlJob], settings_overrides: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     """Crawl every job in one process; returns {site_id: run_end stats} from the records."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
+
+    from crawler.progress import quiet_console_for_progress
+    from crawler.shutdown import BoundedCrawlerProcess
 
     home = Home.from_env().ensure()
     settings = get_project_settings()
     for key, value in (settings_overrides or {}).items():
         settings.set(key, value, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = BoundedCrawlerProcess(settings, install_root_handler=True)
+    quiet_console_for_progress()
     handlers = []
     for job in jobs:
         handler = logging.FileHandler(home.runs / f"{job.kwargs['run_id']}.log", encoding="utf-8")
@@ -128,4 +131,8 @@ def run(args: argparse.Namespace) -> int:
     jobs = url_jobs + (jobs_for(args.sites, base_urls, batch, args.full) if args.sites or not url_jobs else [])
     results = run_jobs(jobs, settings_from_args(args))
     print(format_summary(results))
+    from crawler.shutdown import SHUTDOWN
+
+    if SHUTDOWN.requested:  # every site's run_end says `interrupted`; the next run picks up
+        return SHUTDOWN.exit_code
     return 0 if results and all(r["status"] != "failed" for r in results.values()) else 1

@@ -49,6 +49,7 @@ class SiteState:
     # the 年度报告 columns of the latest finished run, and when a finished run last walked the portal
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)
     last_discovery: str | None = None
+    last_requests: int | None = None  # requests of the latest finished run (the default budget)
     # the 信息公开 page the latest finished run found from the home page (its entry had moved)
     entry_found: str | None = None
     # document key (the doc id in a report URL) -> the report id first given to it: one report
@@ -68,6 +69,7 @@ class SiteState:
                 stats = rec.get("stats") or {}
                 if stats.get("finish_reason") != "finished":
                     continue  # killed, timed out: its columns may be a part
+                state.last_requests = stats.get("requests") or state.last_requests
                 if run_columns.get(rec["run_id"]):
                     state.columns = run_columns[rec["run_id"]]
                 if stats.get("entry_found"):

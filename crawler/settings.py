@@ -69,6 +69,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.wire.WireHeadersMiddleware": 595,
 }
 ITEM_PIPELINES = {"crawler.pipelines.RecordPipeline": 300}
+# Per-site progress on the console, the site's budget and stall watch (crawler/progress.py).
+EXTENSIONS = {"crawler.progress.SiteProgress": 500}
 
 # Playwright (scrapy-playwright) only for requests that ask for it (meta playwright=True);
 # the browser is launched lazily on the first such request. Debian's Chromium is used

@@ -1,12 +1,8 @@
-"""The registry of configured sites: every spider in `spiders/` is one portal."""
+"""The configured sites: one spider per line of `registry/sites.csv` (made in `spiders/`)."""
 from __future__ import annotations
 
 import os
-from functools import cache
 from typing import Any
-
-from scrapy.spiderloader import SpiderLoader
-from scrapy.utils.project import get_project_settings
 
 from crawler.platforms.base import PortalSpider
 
@@ -14,26 +10,29 @@ PLATFORM_SPIDERS = ("trs", "gkmlpt", "jcms", "generic")
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 
 
-@cache
 def site_spiders() -> dict[str, type[PortalSpider]]:
-    loader = SpiderLoader.from_settings(get_project_settings())
-    out = {}
-    for name in loader.list():
-        cls = loader.load(name)
-        if name not in PLATFORM_SPIDERS and issubclass(cls, PortalSpider) and cls.site_id:
-            out[name] = cls
-    return out
+    """Every registry site with a spider, active or unverified: {site_id: spider class}."""
+    from spiders import SITE_SPIDERS
+
+    return dict(SITE_SPIDERS)
+
+
+def default_sites() -> list[str]:
+    """The sites crawled when none are named: the registry's active lines."""
+    from registry.sites import default_sites as active
+
+    return [s for s in active() if s in site_spiders()]
 
 
 def platform_spider(platform: str) -> type[PortalSpider]:
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.project import get_project_settings
+
     loader = SpiderLoader.from_settings(get_project_settings())
     return loader.load(platform)
 
 
 def site_info(site_id: str) -> dict[str, Any] | None:
-    cls = site_spiders().get(site_id)
-    if cls is None:
-        return None
-    return {"site_id": cls.site_id, "name": cls.site_name, "region_code": cls.region_code,
-            "province": cls.province, "prefecture": cls.prefecture, "county": cls.county,
-            "platform": cls.platform, "home_url": cls.home_url}
+    from registry.sites import site_info as info
+
+    return info(site_id)

@@ -47,7 +47,7 @@ def test_tables_hold_every_capture_version(built):
     assert {r["site_id"] for r in q(home, "select site_id from sites")} == {"changle", "fuzhou"}
     changle = q(home, "select * from sites where site_id = 'changle'")[0]
     assert json.loads(changle["column_urls"]) == [CL_COL]
-    if optional("crawler.sites", "site_info") is not None:  # the crawler's site registry
+    if optional("registry.sites", "site_info") is not None:  # the portal registry (registry/sites.csv)
         assert (changle["name"], changle["region_code"], changle["county"]) == ("福州市长乐区人民政府", "350112", "长乐区")
     else:  # until it exists: what the records hold
         assert (changle["platform"], changle["home_url"]) == ("trs", "http://www.fzcl.gov.cn")
@@ -135,7 +135,8 @@ def test_canned_queries_execute(built):
     meta = yaml.safe_load((REPO / "datasette-metadata.yml").read_text(encoding="utf-8"))
     queries = meta["databases"]["archive"]["queries"]
     assert len(queries) >= 10
-    params = {"q": "应急", "agency": "应急", "year": "", "site": "", "rule": "", "report_id": ""}
+    params = {"q": "应急", "agency": "应急", "year": "", "site": "", "rule": "", "report_id": "",
+              "province": "", "code": "350112"}
     for name, query in queries.items():
         rows = q(home, query["sql"], params)
         assert isinstance(rows, list), name

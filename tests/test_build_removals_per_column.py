@@ -1,4 +1,4 @@
-"""Removals are decided per column (issue #13 §2, archive/build_history.py `_complete_columns`).
+"""Removals are decided per column (issue #13 §2, archive/build/history.py `_complete_columns`).
 
 A run that finished and names the columns it could not read completely proves absences in
 every other column it listed — a retried 503 or an error elsewhere on the site does not block

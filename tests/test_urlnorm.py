@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive import urlnorm
+from archive.store import urlnorm
 
 BASE = "http://www.example.gov.cn/zfxxgk/ndbg/index.htm"
 SAME = "http://www.example.gov.cn/zfxxgk/ndbg/202301/t20230114_4522367.htm"

@@ -40,7 +40,7 @@ def crawl(home: Path, manifest: dict[str, dict[str, Any]], footholds: bool | set
 
 
 def _norm(url: str) -> str:
-    from archive import urlnorm
+    from archive.store import urlnorm
 
     return urlnorm.normalize(url)
 

@@ -36,6 +36,7 @@ from archive.store.fsutil import db_lock, fsync_path
 from archive.store.home import Home
 from archive.store.records import iter_records, record_files, short_hash, utcnow
 from archive.store.raw import RawStore
+from registry import census
 
 COMMIT_EVERY = 200
 OFFICE_EXTS = {"doc", "wps"}
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def input_fingerprint(home: Home, version: str) -> str:
-    h = hashlib.sha256(f"schema{SCHEMA_VERSION}|{version}".encode())
+    h = hashlib.sha256(f"schema{SCHEMA_VERSION}|{version}|{census.input_key()}".encode())
     for p in record_files(home):
         st = p.stat()
         h.update(f"|{p.relative_to(home.root)}|{st.st_size}|{st.st_mtime_ns}".encode())
@@ -147,7 +148,7 @@ def build(home: Home, force: bool = False, progress: bool | None = None,
 def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool,
                 progress: bool | None) -> BuildStats:
     ensure_schema(db)
-    folded = fold(iter_records(home), optional("crawler.sites", "site_info"))
+    folded = fold(iter_records(home), optional("registry.sites", "site_info"))  # no Scrapy here
     stats = BuildStats(reports=len(folded.reports), parser_version=tools.version)
     rows = {"sites": folded.sites, "captures": folded.captures, "attachments": folded.attachments,
             "crawl_runs": folded.runs, "errors": folded.errors, "report_history": folded.history,
@@ -163,6 +164,9 @@ def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool
             db.execute(f"delete from {table} where report_id not in (select report_id from reports)")
     db.conn.commit()
     _parse_stage(db, home, tools, folded, force, progress, stats)
+    census_error = census.write_from_registry(db)  # divisions x registry x reports (registry/census.py)
+    if census_error:
+        print(f"xxgk build: coverage census not updated: {census_error}", file=sys.stderr)
     stats.fts_optimized = tuple(optimize_fts(db))
     db.conn.commit()
     return stats

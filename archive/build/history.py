@@ -12,7 +12,7 @@ History rules (spec/archive.md, reports):
   without the report (per column: `_complete_columns`; older runs without
   `incomplete_columns` in their stats only when finished `ok`, or `degraded` only by faults of
   report pages and attachments), or on a 404/410 (error record `http_404`/`http_410` or
-  capture status) for its URL; URLs are compared normalised (`archive.urlnorm`);
+  capture status) for its URL; URLs are compared normalised (`archive.store.urlnorm`);
 - walking the events in time order gives first_seen, last_seen, removed_at (cleared when it
   comes back: a `returned` event is recorded), and a `changed` event whenever one of its URLs
   serves a new sha256 (the same report listed at two URLs with different page chrome is two
@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from archive import urlnorm
+from archive.store import urlnorm
 from archive.store.records import short_hash
 
 GONE_STATUSES = {404, 410}

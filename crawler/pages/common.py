@@ -13,7 +13,7 @@ import lxml.html
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from archive import urlnorm
+from archive.store import urlnorm
 
 WS = r"[\s\u3000\xa0]*"
 # A column name is annual-report vocabulary only (optionally after a year); a report title

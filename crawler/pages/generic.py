@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup
 
-from archive import urlnorm
+from archive.store import urlnorm
 
 from crawler import linktext
 from crawler.pages import common
@@ -217,7 +217,7 @@ def _same_list(candidate: str, list_url: str) -> bool:
 
 
 def _norm(url: str) -> str:
-    """One spelling per URL: the project's one normaliser (`archive.urlnorm`)."""
+    """One spelling per URL: the project's one normaliser (`archive.store.urlnorm`)."""
     return urlnorm.normalize(url)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive import urlnorm
+from archive.store import urlnorm
 
 from crawler.pages import common
 

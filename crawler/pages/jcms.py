@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
-from archive import urlnorm
+from archive.store import urlnorm
 
 from crawler.pages import common
 
@@ -112,7 +112,9 @@ def parse_jpaas(body: str, url: str) -> tuple[list[tuple[str, str, str | None]],
     import json
 
     data = json.loads(body)
-    html = ((data or {}).get("data") or {}).get("html") or ""
+    if not isinstance(data, dict) or data.get("success") is False:
+        raise ValueError(f"gateway refused: {str(data)[:120]}")
+    html = (data.get("data") or {}).get("html") or ""
     root = common.parse_html(f"<html><body>{html}</body></html>")
     out: dict[str, tuple[str, str, str | None]] = {}
     for a, full in common.anchors(root.iter("a"), url):
@@ -121,6 +123,17 @@ def parse_jpaas(body: str, url: str) -> tuple[list[tuple[str, str, str | None]],
                                   common.item_date(a)))
     m = JPAAS_COUNT_RE.search(html)
     return list(out.values()), int(m.group(1)) if m else None
+
+
+def rendered_items(html: str, url: str) -> list[tuple[str, str, str | None]]:
+    """Report links of a column page as Chromium rendered it (a jpaas list written by script)."""
+    root = common.parse_html(html)
+    out: dict[str, tuple[str, str, str | None]] = {}
+    for a, full in common.anchors(root.iter("a"), url):
+        if DETAIL_RE.search(urlsplit(full).path):
+            out.setdefault(full, (full, common.clean(a.get("title")) or common.clean(a.text_content()),
+                                  common.item_date(a)))
+    return list(out.values())
 
 
 def parse_detail(html: str, url: str) -> tuple[str, dict[str, str], list[common.Link]]:

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from archive import urlnorm
+from archive.store import urlnorm
 
 from crawler.pages import common
 

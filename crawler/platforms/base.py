@@ -23,10 +23,10 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from archive import urlnorm
+from archive.store import urlnorm
 from archive.store.home import check_site_id
 from archive.store.records import capture_id_for, report_id_for, short_hash
-from crawler import discovery, reportness, revalidate
+from crawler import discovery, reportness, revalidate, sitestop
 from crawler.middlewares import exception_kind
 from crawler.pages import common
 from crawler.session import ArchiveSession
@@ -79,6 +79,8 @@ class PortalSpider(scrapy.Spider):
     # report pages): more footholds for a crawl than the entry alone
     footholds: ClassVar[list[str]] = []
     extra_hosts: ClassVar[list[str]] = []  # other hosts of the same government (attachments, sub-domains)
+    registry_status: str = ""  # active | unverified (registry/sites.py); "" for an ad hoc crawl
+    family: str = ""           # the registry's platform family (may be finer than `platform`)
 
     detail_url_re: ClassVar[re.Pattern[str]] = re.compile(r"$^")
     # bytes every report page of the platform carries (a 200 without any is throttling by wrong content)
@@ -200,7 +202,10 @@ class PortalSpider(scrapy.Spider):
             "not_reports": self.not_reports,
             "discovery_pages": self.discovery_pages,
         }
-        if summary["reports"] == 0 or reason not in ("finished",):
+        stopped = sitestop.finish(self, reason, summary)  # shutdown, host down, budget (crawler/sitestop.py)
+        if stopped:
+            status = stopped
+        elif summary["reports"] == 0 or reason not in ("finished",):
             status = "failed"
         elif summary["errors"] or summary["structure_errors"]:
             status = "degraded"
@@ -226,7 +231,7 @@ class PortalSpider(scrapy.Spider):
 
     def canonical(self, url: str) -> str:
         """A replica URL -> the real portal URL (ids stay the same on replica and real site),
-        normalised (`crawler.urlnorm`): one page, one URL, however a link spelled it."""
+        normalised (`archive.store.urlnorm`): one page, one URL, however a link spelled it."""
         parts = urlsplit(urlnorm.normalize(url))
         real = self.reverse_map.get(parts.netloc)
         if not real:
@@ -482,8 +487,6 @@ class PortalSpider(scrapy.Spider):
         path = urlsplit(urlnorm.normalize(url)).path
         base = urlsplit(urlnorm.identity(self.rebase(column_url))).path
         return bool(re.fullmatch(re.escape(base.rstrip("/")) + r"/(?:index|default)(?:_\d+)?\.s?html?", path))
-
-
 
     def listing(self, response: Response, column_url: str, items: list[ListItem],
                 duplicates: int = 0) -> tuple[list[Any], bool]:

@@ -34,6 +34,10 @@ class JcmsSpider(PortalSpider):
                                  shell_url=response.url)
             return ListPage([], [first], recognised=True)
         page = jcms.parse_column(response.text, response.url)
+        if response.meta.get("playwright") and not page.items and jcms.jpaas_query(response.text) is not None:
+            # the jpaas gateway refused us; the page's own script wrote the list in Chromium
+            return ListPage([ListItem(*i) for i in jcms.rendered_items(response.text, response.url)], [],
+                            recognised=True)
         nexts = [
             FormRequest(self.rebase(url), formdata=form, callback=self.parse_proxy, errback=self.on_error,
                         headers={"Referer": response.url, "X-Requested-With": "XMLHttpRequest"},
@@ -71,8 +75,10 @@ class JcmsSpider(PortalSpider):
             # the HTML is written into the column page: its links resolve against that page
             items, total = jcms.parse_jpaas(text, response.meta["shell_url"])
         except (ValueError, AttributeError) as exc:
-            self.session.error(response.url, "fetch", "structure", f"jpaas gateway answer is not the expected JSON: {exc}")
-            self.logger.info("jpaas gateway failed for %s: rendering the column in Chromium", column_url)
+            # not an error yet: the column page's own script may still build the list in Chromium
+            self.session.stats["jpaas_rendered"] += 1
+            self.logger.warning("jpaas gateway answer for %s is not the expected JSON (%s): rendering the column "
+                                "in Chromium", column_url, str(exc)[:120])
             yield self.request(response.meta["shell_url"], self.parse_column, "list", column_url=column_url,
                                playwright=True, dont_filter=True)
             return

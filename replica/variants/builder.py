@@ -125,10 +125,11 @@ class Builder:
         p.reports = [r for r in self.all_reports() if r.path]
         p.docs = [d for d in self.content.docs if d.path]
         p.columns = self.manifest_columns()
-        # what a site config would carry as evidence: one known report page and one known column
+        # what a site config would carry as evidence: one known report page, one known column, and a
+        # column the portal has since moved (answers 404)
         if p.reports:
             last = p.reports[-1]
-            p.footholds = [p.reports[0].path, last.column]
+            p.footholds = [p.reports[0].path, last.column, "/zfxxgk/ndbg_old/"]
         return p
 
     def units_in_tree(self) -> list[dict[str, Any]] | None:

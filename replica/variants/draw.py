@@ -48,6 +48,9 @@ FEATURES: dict[str, list[Any]] = {
     # gkmlpt: where the 年报 category sits in TREE, and what the API does past the last page
     "gkmlpt_tree": ["leaf_under_report", "top_leaf", "year_children"],
     "gkmlpt_end": ["http_404", "empty"],
+    # jpaas: the gateway answers anyone, or only requests signed by the shell page's script
+    # (`_t`): a direct call gets an HTML refusal, and the list exists only in a browser
+    "jpaas_gateway": ["open", "signed"],
     # jcms: jpage inline records + dataproxy, or records only through the proxy
     "jcms_list": ["inline_and_proxy", "proxy_only"],
 }
@@ -62,7 +65,8 @@ FAMILY_FEATURES: dict[str, tuple[str, ...]] = {
              "meta_block", "attachment", "charset", "empty_column", "decoys", "dual_listing", "link_spelling",
              "jcms_list"),
     "jpaas": ("entry", "home_link", "home_link_style", "organisation", "annual_name", "year_name", "list_markup", "page_size",
-              "meta_block", "attachment", "charset", "empty_column", "decoys", "dual_listing", "link_spelling"),
+              "meta_block", "attachment", "charset", "empty_column", "decoys", "dual_listing", "link_spelling",
+              "jpaas_gateway"),
 }
 
 UNIT_TYPES = ["区直部门", "市直部门", "市政府各部门", "乡镇（街道）", "部门", "镇街"]
@@ -93,6 +97,8 @@ def draw_features(seed: int, family: str, force: dict[str, Any] | None = None) -
             out[name] = sorted(rng.sample(values, rng.randint(2, 4)))
         elif name == "entry":
             out[name] = rng.choices(values, weights=[40, 15, 10, 15, 20])[0]
+        elif name == "jpaas_gateway":  # a browser per such portal: rare, as it should be
+            out[name] = rng.choices(values, weights=[9, 1])[0]
         else:
             out[name] = rng.choice(values)
     for name, value in (force or {}).items():

@@ -40,7 +40,7 @@ class GkmlptBuilder(Builder):
     # ------------------------------------------------------------------ gkmlpt sub-sites
     def extra_layout(self) -> None:
         self.units = [u for u in self.content.units if u["kind"] == "dept"]
-        self.cats: dict[tuple[str, int], list[VReport]] = {}
+        self.cats: dict[tuple[str, int], list[Any]] = {}
         self.sids: dict[str, int] = {}
         shape = self.f.get("gkmlpt_tree", "leaf_under_report")
         for n, unit in enumerate(self.units):
@@ -74,6 +74,16 @@ class GkmlptBuilder(Builder):
                 tree.append(annual)
             tree.append({"id": base + 8, "name": "领导信息", "jump_url": f"/{unit['slug']}/ldxx/"})
             unit["tree"] = tree
+        if self.f.get("decoys") and self.units:
+            # a notice filed in a unit's 年报 category beside its reports: never a report
+            unit = self.units[0]
+            cat = next(k for k, v in self.cats.items() if k[0] == unit["slug"] and v)
+            ident = 9_900_000 + self.seed % 99_999
+            y = max(unit["years"])
+            doc = VDoc("gkdoc", f"关于做好{y}年度政府信息公开工作年度报告编制发布工作的通知", unit["name"],
+                       self.cats[cat][0].published, self.gkmlpt_path(unit, ident), f"/{unit['slug']}/gkmlpt/index")
+            self.content.docs.append(doc)
+            self.cats[cat] = sorted([*self.cats[cat], doc], key=lambda d: d.published, reverse=True)
         self.portal.dynamic = self.dynamic
 
     def all_reports(self) -> list[VReport]:
@@ -151,9 +161,14 @@ class GkmlptBuilder(Builder):
             return Resource(json.dumps(body, ensure_ascii=False).encode(), "application/json", "utf-8", static=False)
         return None
 
-    def article(self, slug: str, r: VReport) -> dict[str, Any]:
-        url = m.ORIGIN + next(p for p in [r.path, *r.alt_paths] if p.startswith(f"/{slug}/gkmlpt/"))
+    def article(self, slug: str, r: VReport | VDoc) -> dict[str, Any]:
         ts = int(r.published.replace(tzinfo=CST).timestamp())  # naive = China wall clock
+        if isinstance(r, VDoc):
+            url = m.ORIGIN + r.path
+            return {"id": int(r.path.rsplit("_", 1)[1].split(".")[0]), "title": r.title, "url": url, "post_url": url,
+                    "identifier": "", "document_number": "", "publisher": r.agency, "date": ts,
+                    "display_publish_time": ts, "created_at": r.published.strftime("%Y-%m-%d %H:%M:%S"), "attachment": []}
+        url = m.ORIGIN + next(p for p in [r.path, *r.alt_paths] if p.startswith(f"/{slug}/gkmlpt/"))
         return {"id": r.layout["id"], "title": r.title, "url": url, "post_url": url, "identifier": r.index_no,
                 "document_number": r.doc_no, "publisher": r.agency, "date": ts, "display_publish_time": ts,
                 "created_at": r.published.strftime("%Y-%m-%d %H:%M:%S"),
