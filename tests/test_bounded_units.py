@@ -56,6 +56,17 @@ def test_a_host_is_down_after_n_connection_failures_in_a_row() -> None:
     assert not any(burst.failed(url, "refused") for _ in range(12))
 
 
+def test_timeouts_of_a_cpu_starved_replica_are_not_a_dead_host() -> None:
+    """tests/test_hostile.py's fuzhou under load: four heavy attachments in flight time out
+    together, and so do their retries, seconds after the host's last answer. Ten timeouts in
+    a row with no silent spell once ended the site `host_down` and lost half its reports."""
+    hf = HostFailures(after=10, silence=30)
+    base = "http://127.0.0.1:40805/zgfzzt/sajj/zfxxgkzl/ndbg/2022{:02d}/P0202201.pdf"
+    hf.answered(base.format(0))
+    assert not any(hf.failed(base.format(i % 4), "timeout") for i in range(16))
+    assert not hf.down
+
+
 def test_a_slowly_paced_host_is_down_after_two_refusals_and_a_silent_minute() -> None:
     hf = HostFailures(after=10, silence=60)
     url = "http://slow.example.gov.cn/a.html"
