@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+
 from archive.build.builder import build
 from archive.store.home import Home
+from archive.store.search_index import register_functions
 from archive.serve.app import serve_app
 from fixtures.archive.factory import SCRIPT_MARKER, make_scenario
 from fixtures.archive.reader_factory import EXTERNAL, PDF_NAME, XLSX_NAME, add_reader_reports
@@ -48,8 +50,15 @@ def site(tmp_path_factory):
     srv.stop()
 
 
-def db_value(home: Home, sql: str, params: list) -> object:
+def connect(home: Home) -> sqlite3.Connection:
+    """archive.db with the text function its views need (texts are zlib-compressed)."""
     con = sqlite3.connect(home.db)
+    register_functions(con)
+    return con
+
+
+def db_value(home: Home, sql: str, params: list) -> object:
+    con = connect(home)
     try:
         return con.execute(sql, params).fetchone()[0]
     finally:
@@ -207,7 +216,7 @@ def test_search_any_word_length(site, query, words):
     page.goto(f"{base}/-/search?" + urllib.parse.urlencode({"q": query}))
     count = page.inner_text("p.xxgk-count")
     n = page.locator("ol.xxgk-results > li").count()
-    con = sqlite3.connect(home.db)
+    con = connect(home)
     expected = sum(1 for (t,) in con.execute("select title || ' ' || coalesce(agency, '') || ' ' || "
                                              "coalesce(body_text, '') from report_texts")
                    if all(w in t for w in query.split()))

@@ -89,10 +89,13 @@ def snippet(text: str | None, words: list[str], width: int = SNIPPET_CHARS) -> M
     return highlight(" ".join(pieces), words)
 
 
+INDEX_TABLES = {"trigram": "reports_fts", "bigram": "reports_bigram_fts", "char": "reports_char_fts"}
+
+
 def _text_sql(conn: sqlite3.Connection) -> str:
     """How to read a report's text: `texts` (schema 3) or the old `reports.body_text`."""
     if conn.execute("select 1 from sqlite_master where name = 'texts'").fetchone():
-        return "(select text from texts where text_id = r.text_id)"
+        return "(select xxgk_text(text_zlib) from texts where text_id = r.text_id)"  # zlib since schema 3
     return "r.body_text"
 
 
@@ -100,35 +103,32 @@ def search(conn: sqlite3.Connection, q: str, page: int = 0) -> Results:
     """Reports holding every word of `q`, best first, one page of them with snippets.
 
     Which index answers which word is archive.store.search_index's (trigram for 3+ characters,
-    bigram for 1–2); the ranking is bm25 on the trigram index when the query has a long word,
-    else on the bigram index.
+    bigram for 2, the character index for 1); the ranking is bm25 on the first of them used.
     """
-    from archive.store.search_index import plan_search
+    from archive.store.search_index import plan_search, register_functions
+    register_functions(conn)  # xxgk_text for the snippets' texts (a no-op cost on a prepared connection)
     words = split_words(q)
     res = Results(q, words)
     planned = plan_search(" ".join(words))
     if not planned:
         return res
-    long_expr = " AND ".join(w.match for w in planned if w.index == "trigram")
-    short_expr = " AND ".join(w.match for w in planned if w.index == "bigram")
     # Each index is matched once, materialized: a `rowid IN (…)` constraint handed to FTS5
-    # would re-run the match per candidate (seconds, not milliseconds).
-    if long_expr:
-        ctes = ["t as materialized (select rowid as rid, bm25(reports_fts) as rank from reports_fts "
-                "where reports_fts match ?)"]
-        params: list = [long_expr]
-        if short_expr:
-            ctes.append("b as materialized (select rowid as rid from reports_bigram_fts "
-                        "where reports_bigram_fts match ?)")
-            ctes.append("j as materialized (select t.rid, t.rank from t join b on b.rid = t.rid)")
-            params.append(short_expr)
-        hits = "j" if short_expr else "t"
-        res.method = "bm25 (trigram index" + (" ∩ bigram index)" if short_expr else ")")
-    else:
-        ctes = ["t as materialized (select rowid as rid, bm25(reports_bigram_fts) as rank "
-                "from reports_bigram_fts where reports_bigram_fts match ?)"]
-        params, hits = [short_expr], "t"
-        res.method = "bm25 (bigram index)"
+    # would re-run the match per candidate (seconds, not milliseconds). The ranking is bm25 on
+    # the first index the query uses (trigram, else bigram); the character index keeps no
+    # positions (detail=none), so 1-character-only queries list the newest reports first.
+    exprs = {kind: " AND ".join(w.match for w in planned if w.index == kind) for kind in INDEX_TABLES}
+    used = [kind for kind in INDEX_TABLES if exprs[kind]]
+    ctes, params = [], []
+    for i, kind in enumerate(used):
+        table = INDEX_TABLES[kind]
+        rank = f", {'-rowid' if kind == 'char' else f'bm25({table})'} as rank" if i == 0 else ""
+        ctes.append(f"c{i} as materialized (select rowid as rid{rank} from {table} where {table} match ?)")
+        params.append(exprs[kind])
+    joins = " ".join(f"join c{i} on c{i}.rid = c0.rid" for i in range(1, len(used)))
+    ctes.append(f"j as materialized (select c0.rid, c0.rank from c0 {joins})")
+    hits = "j"
+    res.method = ("bm25" if used[0] != "char" else "newest first") + " (" + " ∩ ".join(
+        f"{kind} index" for kind in used) + ")"
     with_sql = "with " + ", ".join(ctes)
     text = _text_sql(conn)
     rows = conn.execute(
