@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-
 from archive.build.builder import build
 from archive.store.home import Home
 from archive.store.search_index import register_functions
