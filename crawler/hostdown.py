@@ -5,10 +5,10 @@ Every transport failure of a request to a host (refused, reset, DNS, timeout: th
 status, resets the count (the host is up, it may just be unhappy). The host is down for this
 run, and its site stops (crawler/sitestop.py, reason `host_down`, run_end `failed`), when
 
-* `XXGK_HOST_DOWN_AFTER` (default 10) failures came in a row, retries included: a host
-  refusing every connection is given up after about ten attempts; or
-* at least two of the failures in a row were refusals, resets or DNS failures (not mere
-  timeouts) and the host has not answered for `XXGK_HOST_DOWN_SILENCE` seconds (default 60).
+* `XXGK_HOST_DOWN_AFTER` (default 10) failures came in a row, retries included, or at least
+  two of them were refusals, resets or DNS failures (not mere timeouts), and
+* the host has not answered for `XXGK_HOST_DOWN_SILENCE` seconds (default 30): a process
+  starved of CPU sees many requests time out in one instant, which says nothing of the host.
   A host that AutoThrottle has slowed to one request every 40-60 s (it answered slowly before
   it died) would need ten minutes for ten failures; this sees it within two paces.
 
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 CONNECTION_FAILURES = frozenset({"refused", "connection_reset", "dns", "timeout"})
 HARD_FAILURES = frozenset({"refused", "connection_reset", "dns"})  # the host is not there at all
-DEFAULT_AFTER, DEFAULT_SILENCE = 10, 60.0
+DEFAULT_AFTER, DEFAULT_SILENCE = 10, 30.0
 
 
 def _env(name: str, default: float) -> float:
@@ -64,7 +64,8 @@ class HostFailures:
             self.quiet_since.setdefault(host, now)
         kinds.append(kind)
         hard = sum(k in HARD_FAILURES for k in kinds)
-        is_down = len(kinds) >= self.after or (hard >= 2 and now - self.quiet_since[host] >= self.silence)
+        # and always a silent spell: a starved event loop times out many requests in one instant
+        is_down = (len(kinds) >= self.after or hard >= 2) and now - self.quiet_since[host] >= self.silence
         if is_down and host not in self.down:
             self.down.add(host)
             return True

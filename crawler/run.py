@@ -74,7 +74,7 @@ def run_jobs(jobs: list[CrawlJob], settings_overrides: dict[str, Any] | None = N
     from scrapy.utils.project import get_project_settings
 
     from crawler.progress import quiet_console_for_progress
-    from crawler.shutdown import BoundedCrawlerProcess
+    from crawler.shutdown import SHUTDOWN, BoundedCrawlerProcess, stop_helpers
 
     home = Home.from_env().ensure()
     settings = get_project_settings()
@@ -92,6 +92,8 @@ def run_jobs(jobs: list[CrawlJob], settings_overrides: dict[str, Any] | None = N
         process.crawl(job.spider, **job.kwargs)
     try:
         process.start()
+        if SHUTDOWN.requested:  # the store helper and browsers end now, not at exit (bounded waits)
+            stop_helpers()
     finally:
         for h in handlers:
             logging.getLogger().removeHandler(h)

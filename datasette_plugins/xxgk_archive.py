@@ -3,11 +3,11 @@
 - `/-/original/<sha256>`: an archived body, by hash only (archive.serve.originals), sandboxed.
 - hash columns render as links to those originals; report ids in canned-query results link
   to the report's page.
-- Datasette's search box on a table with a 1–2 character query (which trigram FTS
-  silently answers with nothing) is redirected to the `search` canned query, which falls
-  back to LIKE.
-- `?_search=` on the tables listed under `fast_search` evaluates the FTS match once per term
-  and serves the page, count and facets from that (archive.serve.search).
+- `?_search=` on the tables listed under `fast_search` (reports, attachments) evaluates the
+  match once per query and serves the page, count and facets from that
+  (archive.serve.search); words of any length, 1–2 characters through the bigram index
+  (archive.store.search_index).
+- the search box of `report_summary` (a view, no index of its own) leads to `/-/search`.
 """
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from archive.store.home import Home
+from archive.store.search_index import register_functions as register_text_functions
 from archive.serve.originals import SHA256_RE, lookup, response_parts
 from archive.serve.search import datasette_clause, fast_clause, register_functions
 
 PLUGIN = "xxgk-archive"
 LINK_COLUMNS = {"sha256", "archived_page", "archived_file"}
-SEARCH_TABLES = {"reports", "attachments", "report_summary"}
-MIN_FTS_CHARS = 3
+SEARCH_TABLES = {"report_summary"}  # views without an index: their search box goes to /-/search
 REPORT_ID_RE = re.compile(r"^[0-9a-f]{16}$")
 
 
@@ -50,7 +50,8 @@ async def original(datasette, request):
     found = lookup(Path(db.path), Home.from_env(cfg.get("home")), sha) if db.path else None
     if found is None:
         return Response.text("original not found", status=404)
-    body, content_type, headers = response_parts(found, as_text=request.args.get("as") == "text")
+    body, content_type, headers = response_parts(found, as_text=request.args.get("as") == "text",
+                                                 download=request.args.get("download") == "1")
     return Response(body, status=200, headers=headers, content_type=content_type)
 
 
@@ -59,8 +60,23 @@ def register_routes():
     return [(r"^/-/original/(?P<sha256>[0-9a-f]{64})$", original)]
 
 
+TEXT_VIEW = {"reports": ("report_texts", "report_id"), "attachments": ("attachment_texts", "attachment_id")}
+
+
+def _text_link(database: str, table: str, key: str) -> Markup:
+    """No query per cell: a table page renders 50 of these."""
+    view, col = TEXT_VIEW[table]
+    href = f"/{database}/{view}?" + urllib.parse.urlencode({col: key})
+    return Markup(f'<a class="xxgk-text" href="{escape(href)}">全文 full text</a>')
+
+
 @hookimpl
-def render_cell(value, column, table, database):
+def render_cell(row, value, column, table, database, datasette):
+    if column == "text_id" and table in TEXT_VIEW and isinstance(value, int):
+        # the text is stored once in `texts`: a link to it with its report
+        key = row[TEXT_VIEW[table][1]] if TEXT_VIEW[table][1] in row.keys() else None
+        if isinstance(key, str):
+            return _text_link(database, table, key)
     if column == "report_id" and table is None and isinstance(value, str) and REPORT_ID_RE.match(value):
         # canned-query results: lead to the report's row page (text, figures, originals)
         return Markup(f'<a href="/{escape(database)}/reports/{escape(value)}">{escape(value)}</a>')
@@ -72,15 +88,15 @@ def render_cell(value, column, table, database):
 
 
 def short_search_target(path: str, query_string: bytes) -> str | None:
-    """Where a too-short `_search` on a table page should go, else None."""
+    """Where a `_search` on a view without its own index should go, else None."""
     parts = path.strip("/").split("/")
     if len(parts) != 2 or parts[1] not in SEARCH_TABLES:
         return None
     q = urllib.parse.parse_qs(query_string.decode("utf-8", "replace"), keep_blank_values=True)
     term = (q.get("_search") or [""])[0]
-    if not term.strip() or len(term.strip()) >= MIN_FTS_CHARS:
+    if not term.strip():
         return None
-    return f"/{parts[0]}/search?" + urllib.parse.urlencode({"q": term.strip()})
+    return "/-/search?" + urllib.parse.urlencode({"q": term.strip()})  # ranked, with passages
 
 
 @hookimpl
@@ -102,6 +118,8 @@ def asgi_wrapper(datasette):
 
 @hookimpl
 def prepare_connection(conn, database, datasette):
+    if database == _config(datasette).get("database", "archive"):
+        register_text_functions(conn)  # xxgk_text (texts are compressed), xxgk_bigrams
     tables = _fast_search(datasette, database)
     if tables:
         register_functions(conn, datasette.get_database(database).path, set(tables.values()))

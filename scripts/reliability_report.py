@@ -37,9 +37,9 @@ KNOBS = [
     ("XXGK_CHALLENGE_TIMEOUT", "30 s", "time Chromium gets to pass a JS challenge"),
     ("XXGK_WRONG_PAGE_RETRIES", "2", "retries of a report URL answering another page"),
     ("XXGK_SHUTDOWN_GRACE", "5 s", "after the first SIGTERM/SIGINT, time in-flight downloads get before they are cut"),
-    ("XXGK_HOST_DOWN_AFTER / XXGK_HOST_DOWN_SILENCE", "10 / 60 s", "a host is down after 10 connection failures "
-     "in a row (refused, reset, DNS, timeout; retries count), or 2 refusals/resets with no answer for 60 s; its "
-     "site's run ends (`host_down`, `failed`)"),
+    ("XXGK_HOST_DOWN_AFTER / XXGK_HOST_DOWN_SILENCE", "10 / 30 s", "a host is down after 10 connection failures "
+     "in a row (refused, reset, DNS, timeout; retries count) or 2 refusals/resets, once it has not answered for 30 "
+     "s; its site's run ends (`host_down`, `failed`)"),
     ("XXGK_SITE_BUDGET", "600 s + 3 × expected requests × max(DOWNLOAD_DELAY, 0.5 s)", "wall clock per site and "
      "run (`budget_exhausted`, `degraded`); expected requests = the site's last finished run, else "
      "XXGK_EXPECTED_REQUESTS (2000): 1 h 50 min for a first run at the default delay"),

@@ -12,8 +12,12 @@ APT_PACKAGES=(
   poppler-utils                 # pdftoppm/pdftotext
   tesseract-ocr tesseract-ocr-chi-sim
   fonts-noto-cjk                # CJK font for generated PDFs and screenshots
+  fonts-dejavu-core             # Latin font pinned beside Noto Sans CJK in the OCR test page
+  fonts-wqy-zenhei              # more CJK fonts: OCR fixtures are rendered in pinned fonts
+  fonts-arphic-uming            #   (tests/fixtures/make_scans.py); tests must not depend on them
   redis-server                  # distributed crawling (scrapy-redis) and its tests
   qpdf                          # encrypted-PDF fixtures
+  nginx                         # multi-reader serving (deploy/nginx-xxgk.conf) and its tests
 )
 
 missing=()
@@ -41,7 +45,8 @@ fi
 # pywb replays exported WARC/WACZ in the tests. It pins redis<3 (through fakeredis), which
 # conflicts with scrapy-redis, so it lives in a tool environment of its own.
 PYWB_VERSION=2.10.0
-if [ ! -x .tools/pywb/bin/wayback ] || ! .tools/pywb/bin/pip show pywb 2>/dev/null | grep -q "^Version: $PYWB_VERSION$"; then
+pywb_installed=$(.tools/pywb/bin/python -c 'import importlib.metadata as m; print(m.version("pywb"))' 2>/dev/null || true)
+if [ ! -x .tools/pywb/bin/wayback ] || [ "$pywb_installed" != "$PYWB_VERSION" ]; then
   echo "setup: installing pywb $PYWB_VERSION into .tools/pywb"
   python3 -m venv .tools/pywb
   .tools/pywb/bin/pip install -q "pywb==$PYWB_VERSION"

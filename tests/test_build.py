@@ -13,6 +13,7 @@ import yaml
 from archive.build.builder import build
 from archive.build.text import Tools, optional
 from archive.store.home import Home
+from archive.store.search_index import register_functions
 from fixtures.archive.factory import CL_COL, _run, add_run, make_scenario, report_page, text_to_html
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,6 +31,7 @@ def built(tmp_path_factory):
 
 def q(home: Home, sql: str, params=()) -> list[sqlite3.Row]:
     con = sqlite3.connect(home.db)
+    register_functions(con)  # xxgk_text: report_texts / attachment_texts decompress the text
     con.row_factory = sqlite3.Row
     try:
         return con.execute(sql, params).fetchall()
@@ -38,7 +40,9 @@ def q(home: Home, sql: str, params=()) -> list[sqlite3.Row]:
 
 
 def report(home: Home, rid: str) -> sqlite3.Row:
-    return q(home, "select * from reports where report_id = ?", [rid])[0]
+    """The reports row with its text (stored once in `texts`, read through report_texts)."""
+    return q(home, "select r.*, t.body_text from reports r join report_texts t on t.report_rowid = r.rowid "
+                   "where r.report_id = ?", [rid])[0]
 
 
 def test_tables_hold_every_capture_version(built):
@@ -96,33 +100,40 @@ def test_body_text_from_page_or_attachment(built):
     assert "附：本报告于2021年1月15日更正" in a["body_text"]  # the latest version's text
     assert "document.title" not in c["body_text"]  # scripts are not text
     assert d["body_source"].startswith("attachment:") and "海盐县应急管理局" in d["body_text"]
+    # the attachment's text is the report's text: one row of `texts`, shared
+    att = q(home, "select text_id from attachments where attachment_id = ?", [d["body_source"].split(":")[1]])[0]
+    assert att["text_id"] == d["text_id"]
+    assert q(home, "select count(*) from texts where xxgk_text(text_zlib) = ?", [d["body_text"]])[0][0] == 1
     assert q(home, "select text_method from attachments")[0][0] == "docx"
 
 
 @needs_extract
-def test_trigram_search_and_short_query_fallback(built):
+def test_search_any_length_canned_query(built):
     home, ids, _ = built
     fts = {r[0] for r in q(home, "select r.report_id from reports r join reports_fts f on f.rowid = r.rowid "
                                  "where reports_fts match ?", ['"长乐区应急"'])}
     assert fts == {ids["a"]}
-    # trigram answers a 2-character query with nothing, silently: hence the canned query
+    # trigram answers a 2-character query with nothing, silently: the bigram index answers it
     assert q(home, "select rowid from reports_fts where reports_fts match ?", ['"附件"']) == []
+    assert len(q(home, "select rowid from reports_bigram_fts where reports_bigram_fts match ?", ['"附件"'])) >= 1
     meta = yaml.safe_load((REPO / "datasette-metadata.yml").read_text(encoding="utf-8"))
     sql = meta["databases"]["archive"]["queries"]["search"]["sql"]
     hits = {r["report_id"]: r["matched_in"] for r in q(home, sql, {"q": "附件"})}
     assert ids["b"] in hits  # "报告全文见附件" in the page text
     long_hits = {r["report_id"] for r in q(home, sql, {"q": "长乐区应急"})}
     assert long_hits == {ids["a"]}
-    for term in ("海盐县应急管理局", "海盐"):  # trigram and LIKE branches both reach attachment text
+    for term in ("海盐县应急管理局", "海盐"):  # trigram and bigram branches both reach attachment text
         found = {(r["report_id"], r["matched_in"]) for r in q(home, sql, {"q": term})}
         assert found == {(ids["d"], "report"), (ids["d"], "attachment: nb2020.docx")}, term
     assert q(home, sql, {"q": ""}) == []
 
 
-def test_full_text_indexes_are_merged_after_a_build(built):
+def test_full_text_indexes_are_built_once_after_a_full_build(built):
     home, ids, stats = built
-    assert "reports_fts" in stats.fts_optimized  # sync indexed titles, the parse re-indexed texts
-    for fts in ("reports_fts", "attachments_fts"):
+    # a full build loads first and indexes once at the end: one segment, nothing to merge
+    assert stats.fts_optimized == ()
+    for fts in ("reports_fts", "attachments_fts", "reports_bigram_fts", "attachments_bigram_fts",
+                "reports_char_fts", "attachments_char_fts"):
         assert len(q(home, f"select distinct segid from {fts}_idx")) <= 1
         q(home, f"insert into {fts} ({fts}) values ('integrity-check')")
     hits = q(home, "select r.report_id from reports r join reports_fts f on f.rowid = r.rowid "
@@ -176,7 +187,13 @@ def test_changed_capture_reparses_only_its_report(built, tmp_path):
     if TOOLS.extract is not None:  # the full-text index follows the new text
         hits = q(home, "select rowid from reports_fts where reports_fts match ?", ['"第三版"'])
         assert len(hits) == 1
-    q(home, "insert into reports_fts (reports_fts) values ('integrity-check')")
+    for fts in ("reports_fts", "reports_bigram_fts", "attachments_fts", "attachments_bigram_fts",
+                "reports_char_fts", "attachments_char_fts"):
+        q(home, f"insert into {fts} ({fts}) values ('integrity-check')")
+    if TOOLS.extract is not None:  # the bigram index follows too; the old text is gone from both
+        assert len(q(home, "select rowid from reports_bigram_fts where reports_bigram_fts match ?", ['"三版"'])) == 1
+        old = q(home, "select count(*) from texts where xxgk_text(text_zlib) like '%长应急〔2021〕2号%'")[0][0]
+        assert old == 0
     assert [e[0] for e in q(home, "select event from report_history where report_id = ? order by at",
                             [ids["a"]])][-1] == "changed"
     # a new parser version re-parses everything
@@ -283,7 +300,8 @@ def test_doc_attachments_are_converted_in_one_batch(tmp_path):
 
     stats = build(home, progress=False, tools=replace(TOOLS, convert_batch=fake_convert))
     assert stats.parsed == 2 and len(calls) == 1 and len(calls[0]) == 2
-    rows = q(home, "select text_method, text from attachments order by url")
+    rows = q(home, "select a.text_method, t.text from attachments a join attachment_texts t "
+                   "on t.attachment_rowid = a.rowid order by a.url")
     assert [r["text_method"] for r in rows] == ["doc_converted", "doc_converted"]
     assert "第1局" in rows[1]["text"]
 
@@ -305,3 +323,28 @@ def test_same_report_at_two_urls_is_not_a_change(tmp_path):
         events = [e[0] for e in q(home, "select event from report_history where report_id = ? order by at", [rid])]
         assert events == (["first_seen"] if n < 3 else ["first_seen", "changed", "changed"]), n
     assert report(home, rid)["versions"] == 4 and report(home, rid)["last_changed"].startswith("2024-03-03")
+
+
+def test_the_build_goes_site_by_site_and_forgets_a_site_whose_records_are_gone(built, tmp_path):
+    """Each site is folded and synced on its own (memory of one site, not of the archive);
+    rows of a site are compared with that site's records only."""
+    home = Home.from_env(tmp_path)
+    shutil.copytree(built[0].root, tmp_path, dirs_exist_ok=True)
+    ids = built[1]
+    sites = {r[0]: r[1] for r in q(home, "select site, count(*) from build_row_hashes group by site")}
+    assert set(sites) == {"changle", "fuzhou"}
+    before = {r[0] for r in q(home, "select report_id from reports where site_id = 'fuzhou'")}
+    shutil.rmtree(home.records / "changle")
+    stats = build(home, progress=False)
+    assert stats.parsed == 0
+    assert {r[0] for r in q(home, "select distinct site_id from reports")} == {"fuzhou"}
+    assert {r[0] for r in q(home, "select report_id from reports")} == before
+    assert q(home, "select count(*) from build_row_hashes where site = 'changle'")[0][0] == 0
+    gone = [ids["a"], ids["b"]]
+    assert q(home, "select count(*) from application_counts where report_id in (?, ?)", gone)[0][0] == 0
+    assert q(home, "select count(*) from report_texts where report_id in (?, ?)", gone)[0][0] == 0
+    n_texts = q(home, "select count(*) from texts")[0][0]
+    assert n_texts == q(home, "select count(distinct text_id) from (select text_id from reports union all "
+                              "select text_id from attachments) where text_id is not null")[0][0]
+    for fts in ("reports_fts", "reports_bigram_fts", "reports_char_fts"):
+        q(home, f"insert into {fts} ({fts}) values ('integrity-check')")

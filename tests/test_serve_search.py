@@ -19,7 +19,9 @@ import sqlite_utils
 from datasette.utils import escape_fts
 
 from archive.build.schema import ensure_schema
+from archive.build.search import store_text
 from archive.store.home import Home
+from archive.store.search_index import register_functions
 from archive.serve.app import serve_app
 from archive.serve.search import CACHE
 
@@ -50,12 +52,14 @@ def archive(tmp_path_factory):
             "title": f"{agency}{year}年政府信息公开工作年度报告",
             "template": "G0" if year <= 2018 else "G2", "parse_status": rng.choice(["ok", "ok", "partial"]),
             "published_date": f"{year + 1}-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}",
-            "body_text": text[start:start + 800]})
+            "text_id": store_text(db.conn, text[start:start + 800], None)})
         if i % 10 == 0:
             attachments.append({"attachment_id": f"a{i:015x}", "report_id": f"{i:016x}", "ext": "pdf",
-                                "text": text[start + 100:start + 600], "text_method": "pdf_text"})
+                                "text_id": store_text(db.conn, text[start + 100:start + 600], None),
+                                "text_method": "pdf_text"})
     db["reports"].insert_all(reports)
     db["attachments"].insert_all(attachments)
+    db.conn.commit()
     db.close()
     CACHE._entries.clear()
     srv = serve_app(home)
@@ -138,6 +142,31 @@ def test_raw_search_mode_and_attachments(archive):
     data = fetch(srv, search_url(term, table="attachments"))
     want = expected(home, "attachments", escape_fts(term))
     assert want and sorted(r["attachment_id"] for r in data["rows"]) == sorted(r["attachment_id"] for r in want)
+
+
+def containing(home: Home, words: list[str]) -> set[str]:
+    """Reports whose title, agency or text holds every word: the plain-SQL truth."""
+    con = sqlite3.connect(home.db)
+    register_functions(con)
+    try:
+        cond = " and ".join("instr(coalesce(title, '') || ' ' || coalesce(agency, '') || ' ' || "
+                            "coalesce(body_text, ''), ?) > 0" for _ in words)
+        return {r[0] for r in con.execute(f"select report_id from report_texts where {cond}", words)}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("query", ["公开", "复议", "税", "局", "条例", "诉讼 公开", "政府信息 局", "没有"])
+def test_words_of_any_length_match_exactly_what_contains_them(archive, query):
+    """1-2 character words come from the bigram index, 3+ from the trigram index; every
+    word must occur. The result is exactly the reports a substring test selects."""
+    srv, home = archive
+    data = fetch(srv, search_url(query))
+    assert "xxgk_fts_" in data["query"]["sql"]
+    got = {r["report_id"] for r in data["rows"]}
+    want = containing(home, query.split())
+    assert data["filtered_table_rows_count"] == len(want)
+    assert got == want or (len(want) > 1000 and got <= want)
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the UDF's own error

@@ -2,7 +2,8 @@
 
 Owns `builder` (the command: lock, copy, fold, sync, parse, atomic replace), `history` (the
 pure fold of records into rows), `sync`, `text` (extract + parse one report), `headlines`,
-`schema` (tables, indexes, FTS, views) and `health` (the per-site health rules, a view).
+`schema` (tables, indexes, FTS, views), `health` (the per-site health rules, a view) and
+`agencies` (the agency lineage tables).
 May import: `archive.store`, `archive.extract`, `archive.parse`. Never `crawler`, `archive.serve`
 or `archive.nightly`: archive.db is rebuilt from `raw/` and `records/` alone.
 """

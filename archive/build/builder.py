@@ -27,10 +27,13 @@ from typing import Any
 
 import sqlite_utils
 
+from archive.build.agencies import write_agency_tables
 from archive.build.headlines import headline
 from archive.build.history import Folded, fold
-from archive.build.schema import CELL_TABLES, SCHEMA_VERSION, ensure_schema, optimize_fts
-from archive.build.sync import sync_rows
+from archive.build.dense import Labels, delete_orphans, write_cells
+from archive.build.schema import SCHEMA_VERSION, ensure_schema, finish_schema, optimize_fts, search_ready
+from archive.build.search import delete_orphan_texts, store_text
+from archive.build.sync import sync_rows, synced_sites
 from archive.build.text import Outcome, TextResult, Tools, as_text_result, extract_bytes, optional, parse_report
 from archive.store.fsutil import db_lock, fsync_path
 from archive.store.home import Home
@@ -124,13 +127,15 @@ def build(home: Home, force: bool = False, progress: bool | None = None,
         tmp = home.root / "archive.db.tmp"
         for stale in (tmp, tmp.with_name(tmp.name + "-journal")):
             stale.unlink(missing_ok=True)
-        if home.db.exists():
+        # an older schema is not migrated in place: the archive is rebuilt from the raw store
+        full = not home.db.exists() or _meta(home.db, "schema_version") != str(SCHEMA_VERSION)
+        if not full:
             shutil.copyfile(home.db, tmp)
         db = sqlite_utils.Database(tmp)
         db.execute("pragma journal_mode = memory")  # the tmp copy is disposable
         db.execute("pragma synchronous = off")
         db.execute("pragma cache_size = -262144")  # 256 MB: random-id index inserts stay in memory
-        stats = _build_into(db, home, tools, force, progress)
+        stats = _build_into(db, home, tools, force or full, progress, full)
         db["build_meta"].upsert_all([
             {"key": "input_fingerprint", "value": fingerprint},
             {"key": "parser_version", "value": tools.version},
@@ -145,31 +150,67 @@ def build(home: Home, force: bool = False, progress: bool | None = None,
     return stats
 
 
+def site_dirs(home: Home) -> list[str]:
+    """The sites that have records, in order: the build folds and syncs one at a time."""
+    base = home.records
+    return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.exists() else []
+
+
 def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool,
-                progress: bool | None) -> BuildStats:
-    ensure_schema(db)
-    folded = fold(iter_records(home), optional("registry.sites", "site_info"))  # no Scrapy here
-    stats = BuildStats(reports=len(folded.reports), parser_version=tools.version)
-    rows = {"sites": folded.sites, "captures": folded.captures, "attachments": folded.attachments,
-            "crawl_runs": folded.runs, "errors": folded.errors, "report_history": folded.history,
-            "reports": folded.reports}
+                progress: bool | None, full: bool = False) -> BuildStats:
+    """Site by site: fold its records, sync its rows, parse its changed reports, commit.
+
+    Memory is that of the largest site, not of the archive; `full`: an empty database
+    (load everything, then build indexes and search once)."""
+    # search indexes are kept up to date by triggers only once they exist; otherwise (a full
+    # build, or a database bulk-loaded without them) they are built in one pass at the end
+    ensure_schema(db, search=not full and search_ready(db))
+    stats = BuildStats(parser_version=tools.version)
+    site_info = optional("registry.sites", "site_info")  # no Scrapy here
+    labels = Labels(db.conn)
+    sites = site_dirs(home)
     deleted_reports = 0
-    for table, pk in CRAWL_TABLES:
-        count = sync_rows(db, table, pk, rows[table].values())
-        stats.rows_written += count.written
-        if table == "reports":
-            deleted_reports = count.deleted
-    if deleted_reports:
-        for table in (*CELL_TABLES, "report_headlines"):
-            db.execute(f"delete from {table} where report_id not in (select report_id from reports)")
-    db.conn.commit()
-    _parse_stage(db, home, tools, folded, force, progress, stats)
+    from tqdm import tqdm
+    show = sys.stderr.isatty() if progress is None else progress
+    for site in tqdm(sites, desc="build", unit="site", disable=not show):
+        folded = fold(iter_records(home, site), site_info)
+        deleted_reports += _sync_site(db, site, folded, stats)
+        _parse_stage(db, home, tools, folded, force, stats, labels)
+        db.conn.commit()
+    for gone in synced_sites(db) - set(sites):  # a site whose records were removed
+        deleted_reports += _sync_site(db, gone, Folded(), stats)
+    if stats.parsed or deleted_reports:
+        delete_orphan_texts(db.conn)
+    write_agency_tables(db)
     census_error = census.write_from_registry(db)  # divisions x registry x reports (registry/census.py)
     if census_error:
         print(f"xxgk build: coverage census not updated: {census_error}", file=sys.stderr)
-    stats.fts_optimized = tuple(optimize_fts(db))
+    db.conn.commit()
+    fresh = not search_ready(db)
+    if fresh:
+        finish_schema(db)
+    stats.fts_optimized = tuple(optimize_fts(db, fresh))
     db.conn.commit()
     return stats
+
+
+def _sync_site(db: sqlite_utils.Database, site: str, folded: Folded, stats: BuildStats) -> int:
+    """Write the site's changed rows; returns how many of its reports were deleted."""
+    stats.reports += len(folded.reports)
+    rows = {"sites": folded.sites, "captures": folded.captures, "attachments": folded.attachments,
+            "crawl_runs": folded.runs, "errors": folded.errors, "report_history": folded.history,
+            "reports": folded.reports}
+    deleted = 0
+    for table, pk in CRAWL_TABLES:
+        count = sync_rows(db, table, pk, rows[table].values(), site=site)
+        stats.rows_written += count.written
+        if table == "reports":
+            deleted = count.deleted
+    if deleted:  # at once: a later report may get a deleted report's rowid
+        delete_orphans(db.conn)
+        for table in ("legacy_indicators", "report_headlines"):
+            db.execute(f"delete from {table} where report_id not in (select report_id from reports)")
+    return deleted
 
 
 def input_key(page_sha: str | None, attachment_shas: list[str]) -> str:
@@ -179,26 +220,32 @@ def input_key(page_sha: str | None, attachment_shas: list[str]) -> str:
     return hashlib.sha256("\x1f".join([page_sha or "", *sorted(attachment_shas)]).encode()).hexdigest()
 
 
+def _parsed(db: sqlite_utils.Database, version: str, rids: list[str]) -> set[tuple[str, str]]:
+    """(input sha256, report_id) already parsed with this version, for these reports."""
+    done: set[tuple[str, str]] = set()
+    for i in range(0, len(rids), 500):
+        chunk = rids[i:i + 500]
+        done.update(db.execute(f"select sha256, report_id from build_state where parser_version = ? "
+                               f"and report_id in ({','.join('?' * len(chunk))})", [version, *chunk]))
+    return done
+
+
 def _parse_stage(db: sqlite_utils.Database, home: Home, tools: Tools, folded: Folded,
-                 force: bool, progress: bool | None, stats: BuildStats) -> None:
-    done = set() if force else {
-        (sha, rid) for sha, rid in db.execute(
-            "select sha256, report_id from build_state where parser_version = ?", [tools.version])}
+                 force: bool, stats: BuildStats, labels: Labels) -> None:
+    done = set() if force else _parsed(db, tools.version, list(folded.reports))
     todo = [rid for rid in folded.reports
             if (input_key(folded.reports[rid].get("sha256"), folded.report_attachments.get(rid, [])),
                 rid) not in done]
-    stats.reused = len(folded.reports) - len(todo)
+    stats.reused += len(folded.reports) - len(todo)
     if not todo:
         return
-    from tqdm import tqdm
-    show = sys.stderr.isatty() if progress is None else progress
     store = RawStore(home)
     atts_of: dict[str, list[dict[str, Any]]] = {}
     for att in folded.attachments.values():
         atts_of.setdefault(att["report_id"], []).append(att)
     converted = _convert_office(tools, store, [a for rid in todo for a in atts_of.get(rid, [])])
-    for i, rid in enumerate(tqdm(todo, desc="parse", unit="report", disable=not show)):
-        _parse_one(db, tools, store, folded, rid, atts_of.get(rid, []), converted, stats)
+    for i, rid in enumerate(todo):
+        _parse_one(db, tools, store, folded, rid, atts_of.get(rid, []), converted, stats, labels)
         if i % COMMIT_EVERY == COMMIT_EVERY - 1:
             db.conn.commit()
     db.conn.commit()
@@ -224,7 +271,8 @@ def _convert_office(tools: Tools, store: RawStore, atts: list[dict[str, Any]]) -
 
 
 def _parse_one(db: sqlite_utils.Database, tools: Tools, store: RawStore, folded: Folded, rid: str,
-               atts: list[dict[str, Any]], converted: dict[str, TextResult], stats: BuildStats) -> None:
+               atts: list[dict[str, Any]], converted: dict[str, TextResult], stats: BuildStats,
+               labels: Labels) -> None:
     report = folded.reports[rid]
     page = _read_extract(tools, store, folded.page_capture.get(rid) or {}, "html")
     attachments = []
@@ -236,7 +284,7 @@ def _parse_one(db: sqlite_utils.Database, tools: Tools, store: RawStore, folded:
         attachments.append((att, res))
     outcome = parse_report(tools, report, page, attachments)
     key = input_key(report.get("sha256"), folded.report_attachments.get(rid, []))
-    stats.errors += _write_outcome(db, report, outcome, key, tools.version)
+    stats.errors += _write_outcome(db, report, outcome, key, tools.version, labels)
     stats.parsed += 1
 
 
@@ -253,18 +301,30 @@ def _read_extract(tools: Tools, store: RawStore, row: dict[str, Any], ext: str |
 
 
 def _write_outcome(db: sqlite_utils.Database, report: dict[str, Any], outcome: Outcome,
-                   key: str, version: str) -> int:
+                   key: str, version: str, labels: Labels) -> int:
     rid, conn = report["report_id"], db.conn
-    conn.execute("update reports set " + ", ".join(f"[{k}] = ?" for k in outcome.fields)
-                 + " where report_id = ?", [*outcome.fields.values(), rid])
-    for table in CELL_TABLES:
-        conn.execute(f"delete from {table} where report_id = ?", [rid])
-        if outcome.cells[table]:
-            db[table].insert_all(outcome.cells[table], batch_size=500)
-    db["report_headlines"].upsert(headline({**report, **outcome.fields}, outcome.cells), pk="report_id")
+    text_ids: dict[str, int | None] = {}
     for aid, res in outcome.attachment_texts.items():
-        conn.execute("update attachments set text = ?, text_method = ?, error = ? where attachment_id = ?",
-                     [res.text, res.method, ": ".join(res.error) if res.error else None, aid])
+        old = conn.execute("select text_id from attachments where attachment_id = ?", [aid]).fetchone()
+        text_ids[aid] = store_text(conn, res.text, old[0] if old else None)
+        conn.execute("update attachments set text_id = ?, text_method = ?, error = ? where attachment_id = ?",
+                     [text_ids[aid], res.method, ": ".join(res.error) if res.error else None, aid])
+    fields = dict(outcome.fields)
+    body = fields.pop("body_text", None)
+    report_rowid, old_text = conn.execute("select rowid, text_id from reports where report_id = ?",
+                                          [rid]).fetchone()
+    source = fields.get("body_source") or ""
+    if source.startswith("attachment:") and text_ids.get(source.split(":", 1)[1]) is not None:
+        fields["text_id"] = text_ids[source.split(":", 1)[1]]  # the text is stored once
+    else:
+        fields["text_id"] = store_text(conn, body, old_text)
+    conn.execute("update reports set " + ", ".join(f"[{k}] = ?" for k in fields)
+                 + " where report_id = ?", [*fields.values(), rid])
+    write_cells(conn, labels, report_rowid, fields.get("template"), outcome.cells)
+    conn.execute("delete from legacy_indicators where report_id = ?", [rid])
+    if outcome.cells.get("legacy_indicators"):
+        db["legacy_indicators"].insert_all(outcome.cells["legacy_indicators"], batch_size=500)
+    db["report_headlines"].upsert(headline({**report, **outcome.fields}, outcome.cells), pk="report_id")
     conn.execute("delete from errors where origin = 'build' and report_id = ?", [rid])
     now = utcnow()
     rows = [{"error_id": short_hash("build", rid, e["stage"], e["kind"], e["url"] or ""),

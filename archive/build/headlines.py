@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from archive.build.deadlines import agency_kind, deadline
+from archive.parse.legacy_figures import G0_ANNEX, TABLE, legacy_headline
+
 S3_DIRECT = {"new": "applications_received", "carried_over": "carried_over", "granted": "granted",
              "partial": "partial", "results_total": "results_total",
              "carried_forward": "carried_forward"}
@@ -41,6 +44,19 @@ def headline(report: dict[str, Any], cells: dict[str, list[dict[str, Any]]]) -> 
     row["suits_total"] = _sum([row["suits_direct"], row["suits_after_review"]])
     row["suits_corrected"] = _sum([s4.get(("litigation_direct", "corrected")),
                                    s4.get(("litigation_after_review", "corrected"))])
+    basis = TABLE if any(row.get(c) is not None for c in ("applications_received", "results_total",
+                                                          "reviews_total")) else None
+    legacy = legacy_headline(cells.get("legacy_indicators", []))
+    if basis is None and legacy:  # pre-2019 附表: continue the modern series (archive.parse.legacy_figures)
+        row.update(legacy)
+        basis = G0_ANNEX
+    row["figures_basis"] = basis
+    kind = agency_kind(report.get("agency") or report.get("page_agency"))
+    due = deadline(report.get("report_year"), kind)
+    row["agency_kind"] = kind
+    row["published_date"] = report.get("published_date")
+    row["due_date"] = due.due_date if due else None
+    row["deadline_rule"] = due.rule if due else None
     checks = cells.get("consistency_checks", [])
     row["checks_total"] = len(checks) if checks else None
     row["checks_failed"] = sum(1 for c in checks if not c.get("ok")) if checks else None

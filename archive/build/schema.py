@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import sqlite_utils
 from archive.build import health
+from archive.build.dense import create_dense_schema
+from archive.build.search import create_search, create_texts, optimize, register_functions, search_exists
 
-SCHEMA_VERSION = 2
+# 3: dense cell tables + long-form views, texts stored once, bigram index (a full rebuild)
+# 4: build_row_hashes.site (the build folds and syncs one site at a time)
+SCHEMA_VERSION = 4
 
-T, I, R = str, int, float  # sqlite-utils column types: TEXT, INTEGER, REAL
+T, I, R = str, int, float  # noqa: E741  # sqlite-utils column types: TEXT, INTEGER, REAL
 
 TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...] | None]] = {
     "sites": ({
@@ -27,8 +31,8 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...] | None]] = {
         # ext
         "canonical_url": T, "column_url": T, "listed_title": T, "listed_date": T,
         "page_agency": T, "sha256": T, "versions": I, "body_source": T, "extra": T,
-        # last: long text overflows into extra pages; columns before it are read without them
-        "body_text": T,
+        # the text lives in `texts` (read it through the report_texts view)
+        "text_id": I,
     }, "report_id"),
     "captures": ({
         "capture_id": T, "run_id": T, "site_id": T, "url": T, "report_id": T, "fetched_at": T,
@@ -40,25 +44,14 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...] | None]] = {
         "attachment_id": T, "report_id": T, "url": T, "filename": T, "ext": T, "mime": T,
         "size": I, "sha256": T, "raw_path": T, "text_method": T, "error": T,
         "final_url": T, "link_text": T, "capture_id": T, "site_id": T, "first_seen": T,  # ext
-        "text": T,
+        "text_id": I,  # the text lives in `texts` (read it through the attachment_texts view)
     }, "attachment_id"),
-    "disclosure_items": ({
-        "report_id": T, "template": T, "article": T, "row_key": T, "row_label": T,
-        "col_key": T, "col_label": T, "raw": T, "value": R, "unit": T, "flags": T,
-    }, None),
-    "application_counts": ({
-        "report_id": T, "template": T, "row_key": T, "row_label": T, "applicant": T,
-        "raw": T, "value": I, "flags": T,
-    }, None),
-    "review_litigation_counts": ({
-        "report_id": T, "group_key": T, "result_key": T, "raw": T, "value": I, "flags": T,
-    }, None),
+    # disclosure_items, application_counts, review_litigation_counts, consistency_checks:
+    # views over the dense tables of archive.build.dense
     "legacy_indicators": ({
         "report_id": T, "key": T, "label": T, "unit": T, "year_value": R,
         "cumulative_value": R, "raw": T,
-    }, None),
-    "consistency_checks": ({
-        "report_id": T, "rule": T, "ok": I, "severity": T, "detail": T,
+        "flags": T,  # ext: from_prose (raw is then the source sentence), stated_none, surplus_values
     }, None),
     "crawl_runs": ({
         "run_id": T, "site_id": T, "started_at": T, "finished_at": T, "status": T,
@@ -80,7 +73,8 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...] | None]] = {
         "sha256": T, "parser_version": T, "report_id": T, "parse_status": T, "built_at": T,
     }, ("sha256", "parser_version", "report_id")),
     "build_meta": ({"key": T, "value": T}, "key"),
-    "build_row_hashes": ({"tbl": T, "key": T, "hash": T}, ("tbl", "key")),
+    # site: the record directory the row was folded from (the build goes site by site)
+    "build_row_hashes": ({"tbl": T, "key": T, "hash": T, "site": T}, ("tbl", "key")),
 }
 
 # Foreign keys: Datasette shows them as links and lists a report's figures on its row page.
@@ -88,12 +82,13 @@ FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {
     "reports": [("site_id", "sites", "site_id")],
     "crawl_runs": [("site_id", "sites", "site_id")],
     **{t: [("report_id", "reports", "report_id")] for t in (
-        "captures", "attachments", "disclosure_items", "application_counts",
-        "review_litigation_counts", "legacy_indicators", "consistency_checks", "report_history")},
+        "captures", "attachments", "legacy_indicators", "report_history")},
 }
 
+# the parser's cell lists (long form); legacy_indicators is a table, the others dense + views
 CELL_TABLES = ("disclosure_items", "application_counts", "review_litigation_counts",
                "legacy_indicators", "consistency_checks")
+CELL_VIEWS = ("disclosure_items", "application_counts", "review_litigation_counts", "consistency_checks")
 
 INDEXES: dict[str, list[tuple[str, ...]]] = {
     "reports": [("site_id", "report_year"), ("site_id", "removed_at"), ("site_id", "parse_status"),
@@ -102,15 +97,12 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
                 ("removed_at",)],
     "captures": [("report_id",), ("sha256",), ("site_id", "fetched_at"), ("url",)],
     "attachments": [("report_id",), ("sha256",)],
-    "disclosure_items": [("report_id",), ("row_key", "col_key")],
-    "application_counts": [("report_id", "row_key", "applicant")],
-    "review_litigation_counts": [("report_id", "group_key", "result_key")],
     "legacy_indicators": [("report_id",), ("key",)],
-    "consistency_checks": [("report_id", "ok"), ("ok", "rule")],
     "crawl_runs": [("site_id", "started_at"), ("status",)],
     "errors": [("site_id", "run_id"), ("stage", "kind"), ("report_id",)],
     "report_history": [("report_id", "at"), ("run_id",)],
     "build_state": [("report_id",)],
+    "build_row_hashes": [("tbl", "site")],
 }
 
 # ext: headline figures per report, computed by the parse stage from the cells it writes
@@ -123,15 +115,19 @@ HEADLINE_FIGURES = (
     "checks_failed", "checks_total")
 TABLES["report_headlines"] = ({
     "report_id": T, "site_id": T, "agency": T, "report_year": I, "template": T,
-    **{k: I for k in HEADLINE_FIGURES}}, "report_id")
+    **{k: I for k in HEADLINE_FIGURES},
+    # ext (#14): where the figures come from (archive.parse.legacy_figures) and the publication deadline
+    "figures_basis": T, "agency_kind": T, "published_date": T, "due_date": T, "deadline_rule": T},
+    "report_id")
 FOREIGN_KEYS["report_headlines"] = [("report_id", "reports", "report_id")]
 INDEXES["report_headlines"] = [("site_id", "report_year"), ("agency", "report_year"), ("report_year",),
                                # covering indexes: these canned queries read no table rows
                                ("report_year", "site_id", "agency", "applications_received"),  # requests_by_agency_year
                                ("report_year", "site_id", "reviews_total", "reviews_corrected", "suits_direct",
-                                "suits_after_review", "suits_corrected"),  # review_litigation_by_year
+                                "suits_after_review", "suits_corrected", "suits_total"),  # review_litigation_by_year
                                ("site_id", "report_year", "granted", "partial", "denied", "unable",
-                                "not_processed", "other_handling", "results_total")]  # outcome_mix
+                                "not_processed", "other_handling", "results_total"),  # outcome_mix
+                               ("report_year", "site_id", "due_date", "published_date")]  # late_reports
 
 SUMMARY_COLUMNS = ("applications_received", "carried_over", "granted", "partial", "denied", "unable",
                    "not_processed", "other_handling", "results_total", "carried_forward",
@@ -147,30 +143,15 @@ REPORT_SUMMARY_SQL = (
 VIEWS = {"report_summary": REPORT_SUMMARY_SQL,
          "crawl_health": health.view_sql()}  # latest run per site with its verdict (archive/build/health.py)
 
-FTS = {"reports": ["title", "agency", "body_text"], "attachments": ["text"]}
+def ensure_schema(db: sqlite_utils.Database, search: bool = True) -> None:
+    """Create missing tables/columns, indexes, views and FTS (idempotent).
 
-
-def _guard_fts_update(db: sqlite_utils.Database, table: str, cols: list[str]) -> None:
-    """Re-index a row only when an indexed column changed.
-
-    sqlite-utils' update trigger re-indexes on every UPDATE; the build updates history
-    columns (last_seen, …) of every live report after each crawl, which would re-tokenise
-    all report texts nightly.
-    """
-    fts = f"{table}_fts"
-    names = ", ".join(f'"{c}"' for c in cols)
-    changed = " or ".join(f'old."{c}" is not new."{c}"' for c in cols)
-    db.execute(f'drop trigger if exists "{table}_au"')
-    db.execute(
-        f'create trigger "{table}_au" after update on "{table}" when {changed} begin\n'
-        f'  insert into "{fts}" ("{fts}", rowid, {names}) values (\'delete\', old.rowid, '
-        + ", ".join(f'old."{c}"' for c in cols) + ");\n"
-        f'  insert into "{fts}" (rowid, {names}) values (new.rowid, '
-        + ", ".join(f'new."{c}"' for c in cols) + ");\nend")
-
-
-def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create missing tables/columns, indexes, views and FTS (idempotent)."""
+    `search=False` leaves the full-text indexes and their triggers (and the secondary
+    indexes) out: a full build loads everything first and calls `finish_schema` at the end."""
+    register_functions(db.conn)
+    for (name,) in db.execute("select name from sqlite_master where type = 'table' and name in "
+                              f"({', '.join('?' * len(CELL_VIEWS))})", CELL_VIEWS).fetchall():
+        db.execute(f"drop table [{name}]")  # schema 2 had them as tables
     for name, (columns, pk) in TABLES.items():
         table = db[name]
         if not table.exists():
@@ -180,34 +161,35 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         for col, typ in columns.items():
             if col not in have:
                 table.add_column(col, typ)
-    for name, idxs in INDEXES.items():
-        for cols in idxs:
-            db[name].create_index(list(cols), if_not_exists=True)
-    for name, cols in FTS.items():
-        if not db[f"{name}_fts"].exists():
-            db[name].enable_fts(cols, create_triggers=True, tokenize="trigram")
-        _guard_fts_update(db, name, cols)
+    create_dense_schema(db.conn)
+    create_texts(db.conn)
+    if search:
+        finish_schema(db)
     for view, sql in VIEWS.items():  # views are recreated: their definition may have changed
         db.execute(f"drop view if exists [{view}]")
         db.execute(sql)
     db["build_meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+    db.conn.commit()
+
+
+def finish_schema(db: sqlite_utils.Database) -> None:
+    """Secondary indexes and the search indexes; on a loaded database, indexes what is there."""
+    for name, idxs in INDEXES.items():
+        for cols in idxs:
+            db[name].create_index(list(cols), if_not_exists=True)
+    create_search(db.conn, populate=True)
+
+
+def search_ready(db: sqlite_utils.Database) -> bool:
+    return search_exists(db.conn)
 
 
 # An FTS5 index grows a segment per commit and keeps the old entries of every re-indexed row
-# until segments merge. After a big build (every report indexed once without text by the sync
-# and again with it by the parse) the 100k-report index was half garbage in 10 segments, and a
-# broad trigram match took twice as long as on the merged index. Small nightly deltas are
-# left to FTS5's automerge: `optimize` rewrites the whole index (~40 s at 100k reports).
+# until segments merge. Small nightly deltas are left to FTS5's automerge: `optimize`
+# rewrites the whole index.
 OPTIMIZE_SHARE = 8  # merge when segments other than the largest hold >= 1/8 of the index
 
 
-def optimize_fts(db: sqlite_utils.Database) -> list[str]:
+def optimize_fts(db: sqlite_utils.Database, fresh: bool = False) -> list[str]:
     """Merge each FTS index into one segment when recent writes make up a large share of it."""
-    done = []
-    for name in FTS:
-        fts = f"{name}_fts"
-        sizes = [n for _, n in db.execute(f"select segid, count(*) from [{fts}_idx] group by segid")]
-        if len(sizes) > 1 and (sum(sizes) - max(sizes)) * OPTIMIZE_SHARE >= sum(sizes):
-            db.execute(f"insert into [{fts}]([{fts}]) values ('optimize')")
-            done.append(fts)
-    return done
+    return optimize(db.conn, OPTIMIZE_SHARE, fresh)

@@ -24,14 +24,21 @@ class SyncCount:
     deleted: int = 0
 
 
+def synced_sites(db: sqlite_utils.Database) -> set[str]:
+    return {r[0] for r in db.execute("select distinct site from build_row_hashes")}
+
+
 def row_hash(row: dict[str, Any]) -> str:
     blob = json.dumps(row, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.blake2b(blob.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def sync_rows(db: sqlite_utils.Database, table: str, pk: str, rows: Iterable[dict[str, Any]],
-              delete_missing: bool = True) -> SyncCount:
-    old = dict(db.execute("select key, hash from build_row_hashes where tbl = ?", [table]).fetchall())
+              delete_missing: bool = True, site: str = "") -> SyncCount:
+    """Sync the rows folded from one site's records (`site`): rows of that site whose key is
+    no longer among `rows` are deleted, other sites' rows are not looked at."""
+    old = dict(db.execute("select key, hash from build_row_hashes where tbl = ? and site = ?",
+                          [table, site]).fetchall())
     seen: set[str] = set()
     changed: list[dict[str, Any]] = []
     hashes: list[dict[str, Any]] = []
@@ -51,7 +58,7 @@ def sync_rows(db: sqlite_utils.Database, table: str, pk: str, rows: Iterable[dic
         h = row_hash(row)
         if old.get(key) != h:
             changed.append(row)
-            hashes.append({"tbl": table, "key": key, "hash": h})
+            hashes.append({"tbl": table, "key": key, "hash": h, "site": site})
             if len(changed) >= BATCH:
                 flush()
     flush()

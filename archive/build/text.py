@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.build.dense import LONG_COLUMNS
 from archive.build.schema import CELL_TABLES, TABLES
 
 REPORT_MARKERS = ("总体情况", "主动公开", "申请", "行政复议", "行政诉讼", "勾稽关系", "年度报告")
@@ -52,6 +53,7 @@ class TextResult:
     tables: list = field(default_factory=list)
     method: str | None = None
     error: tuple[str, str] | None = None  # (kind, message)
+    meta: dict = field(default_factory=dict)  # Extracted.meta: the document's own title sources
 
 
 @dataclass
@@ -78,7 +80,7 @@ def as_text_result(ex: Any) -> TextResult:
     """An Extracted or an ExtractError (as the batch API returns them) as a TextResult."""
     if isinstance(ex, Exception):
         return TextResult(error=(getattr(ex, "kind", None) or type(ex).__name__, str(ex)[:500]))
-    return TextResult(ex.text, list(ex.tables or []), ex.method)
+    return TextResult(ex.text, list(ex.tables or []), ex.method, meta=dict(getattr(ex, "meta", None) or {}))
 
 
 def report_score(text: str | None) -> int:
@@ -99,7 +101,7 @@ def choose_body(page: TextResult, attachments: list[tuple[dict[str, Any], TextRe
 
 
 def _cell_rows(table: str, report_id: str, template: str | None, items: list[dict]) -> list[dict]:
-    cols = TABLES[table][0]
+    cols = LONG_COLUMNS.get(table) or tuple(TABLES[table][0])
     rows = []
     for item in items or []:
         row = {k: item.get(k) for k in cols if k in item}
@@ -112,6 +114,11 @@ def _cell_rows(table: str, report_id: str, template: str | None, items: list[dic
             row["ok"] = int(bool(row["ok"]))
         rows.append(row)
     return rows
+
+
+def document_hints(meta: dict) -> dict:
+    hints_from_meta = optional("archive.parse.meta", "hints_from_meta")
+    return dict(hints_from_meta(meta)) if hints_from_meta and meta else {}
 
 
 def clean_agency(name: str | None) -> str | None:
@@ -145,7 +152,9 @@ def parse_report(tools: Tools, report: dict[str, Any], page: TextResult,
         fields["parse_status"] = "failed"
         fields["parse_notes"] = "no text extracted"
     else:
-        hints = {k: report.get(k) for k in HINT_KEYS if report.get(k)}
+        hints = document_hints(body.meta)  # what `xxgk parse FILE` sees, so both agree
+        hints["text_method"] = body.method
+        hints.update({k: report.get(k) for k in HINT_KEYS if report.get(k)})
         if report.get("page_agency"):
             hints["agency"] = report["page_agency"]
         try:
@@ -155,6 +164,8 @@ def parse_report(tools: Tools, report: dict[str, Any], page: TextResult,
             fields["parse_status"], fields["parse_notes"] = "failed", f"{type(exc).__name__}: {exc}"[:500]
         else:
             fields.update(_result_fields(result, fields))
+            if not report.get("title") and result.get("title"):
+                fields["title"] = result["title"]  # a capture without a title: the document's own
             for table in CELL_TABLES:
                 cells[table] = _cell_rows(table, rid, fields["template"], result.get(table) or [])
     return Outcome(fields, cells, errors, {att["attachment_id"]: res for att, res in attachments})

@@ -25,6 +25,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from archive.store.search_index import register_functions
+
 BATCH_ROWS = 5000
 BATCH_BYTES = 8 << 20  # a batch of long texts (reports.body_text) stays near this size
 ARROW = {"integer": pa.int64(), "number": pa.float64(), "string": pa.string()}
@@ -90,6 +92,7 @@ def export_dataset(db_path: Path, out_root: Path, metadata_path: Path = METADATA
                    validate: bool = True) -> Release:
     metadata = load_metadata(metadata_path)
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    register_functions(conn)  # report_texts / attachment_texts decompress the stored texts
     try:
         built = _build_time(conn)
         version = built.replace("-", "").replace(":", "")[:15] or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")

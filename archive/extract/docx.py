@@ -206,4 +206,23 @@ def extract_docx(data: bytes, deadline: Deadline, fmt: str = "docx") -> Extracte
     text, tables = body_blocks(body, deadline)
     if not text.strip():
         raise ExtractError("empty", "docx has no text")
-    return Extracted(text=text, tables=tables, method="docx", pages=None, warnings=[], format=fmt)
+    return Extracted(text=text, tables=tables, method="docx", pages=None, warnings=[], format=fmt,
+                     meta=core_properties(zf))
+
+
+_DC = "http://purl.org/dc/elements/1.1/"
+
+
+def core_properties(zf) -> dict[str, str]:
+    """dc:title / dc:creator / dc:subject of docProps/core.xml (`docx_title`, …), when present."""
+    try:
+        root = etree.fromstring(zf.read("docProps/core.xml"), _PARSER)
+    except (KeyError, etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error, EOFError, ValueError):
+        return {}
+    out = {}
+    for tag, name in (("title", "docx_title"), ("creator", "docx_author"), ("subject", "docx_subject")):
+        el = root.find(f"{{{_DC}}}{tag}")
+        value = " ".join((el.text or "").split()) if el is not None else ""
+        if value:
+            out[name] = value
+    return out

@@ -9,6 +9,7 @@ from lxml import etree
 
 from .charset import decode_bytes
 from .grid import SpanCell, expand, spans
+from .html_meta import page_meta
 from .model import Extracted, ExtractError, Grid, clean_cell, rectangular, render_grid, tidy_text
 
 # Body containers, most specific first (TRS, JCMS, gkmlpt/NFCMS, gov.cn, generic CMS).
@@ -62,9 +63,9 @@ def _cells(tr) -> list:
 
 
 def is_layout_table(table) -> bool:
-    """Tables used for page layout hold nested tables, or just one cell: render them as blocks."""
+    """Tables used for page layout hold nested tables, or one cell per row: render them as blocks."""
     rows = _rows(table)
-    if sum(len(_cells(tr)) for tr in rows) <= 1:
+    if all(len(_cells(tr)) <= 1 for tr in rows):   # one column: a page frame, not a data table
         return True
     return any(cell.xpath(".//table") for tr in rows for cell in _cells(tr))
 
@@ -170,14 +171,18 @@ def find_body(doc):
     body = doc.find(".//body")
     if body is None:
         body = doc
-    sizes = _text_len(body)
+    sizes: dict | None = None       # text sizes of every element: only when they decide
     for xp in CONTAINER_XPATHS:
-        found = [el for el in doc.xpath(xp) if el in sizes]
+        found = [el for el in doc.xpath(xp) if el is body or any(a is body for a in el.iterancestors())]
         if found:
-            best = max(found, key=lambda el: sizes[el])
+            if len(found) > 1:
+                sizes = sizes if sizes is not None else _text_len(body)
+                best = max(found, key=lambda el: sizes.get(el, 0))
+            else:
+                best = found[0]
             if len(_WS.sub("", best.text_content())) >= MIN_CONTAINER_CHARS:
                 return best
-    return _largest_block(body, sizes)
+    return _largest_block(body, sizes if sizes is not None else _text_len(body))
 
 
 def parse_html(html: str):
@@ -195,16 +200,23 @@ def render(el) -> tuple[str, list[Grid]]:
 
 def html_to_text(html: str, whole_page: bool = False) -> tuple[str, list[Grid]]:
     """(text, tables) of the report body, or of the whole page if `whole_page`."""
+    text, tables, _ = html_document(html, whole_page)
+    return text, tables
+
+
+def html_document(html: str, whole_page: bool = False) -> tuple[str, list[Grid], dict[str, str]]:
+    """(text, tables, title sources) of a page; the title sources come from the whole page."""
     html = html.replace("\x00", "")
     if not html.strip():
-        return "", []
+        return "", [], {}
     doc = parse_html(html)
+    meta = page_meta(doc)
     text, tables = render(doc if whole_page else find_body(doc))
     if len(text.strip()) < MIN_BODY_CHARS and not whole_page:
         detail = gkmlpt_detail_html(html)
         if detail:
             text, tables = render(find_body(parse_html(detail)))
-    return text, tables
+    return text, tables, meta
 
 
 def html_body_text(html: str) -> str:
@@ -228,9 +240,11 @@ def extract_html(data: bytes, fmt: str = "html", charset: str | None = None) -> 
     if fmt == "text":
         body = tidy_text("\n".join(ln.rstrip() for ln in text.replace("\r\n", "\n").split("\n")))
         tables: list[Grid] = []
+        meta: dict[str, str] = {}
     else:
-        body, tables = html_to_text(text)
+        body, tables, meta = html_document(text)
     if not body.strip() and not tables:
         raise ExtractError("empty", "no text in page")
     warnings = [] if used == "utf-8" else [f"charset:{used}"]
-    return Extracted(text=body, tables=tables, method="html", pages=1, warnings=warnings, format=fmt)
+    return Extracted(text=body, tables=tables, method="html", pages=1, warnings=warnings, format=fmt,
+                     meta=meta)

@@ -31,6 +31,7 @@ class Extracted:
     pages: int | None = None
     warnings: list[str] = field(default_factory=list)
     format: str = ""
+    meta: dict[str, str] = field(default_factory=dict)  # title/agency sources (html_meta, pdf, docx)
 
 
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"

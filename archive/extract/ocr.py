@@ -27,6 +27,13 @@ _CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}])")
 _NUMERICISH = re.compile(r"^[\s0-9OoIl|Ss.,，\-—－一+%]+$")
 _FIGURE = re.compile(r"^-?\d+(\.\d+)?$")
+#: appended to a figure the two OCR readings disagree on (archive/parse/normalize.py reads it as
+#: the `ocr_doubt` flag): the figure is kept as read, never replaced by a guess
+OCR_DOUBT = "\u2e2e"
+_DASH_LIKE = re.compile(r"^[一—－]")   # chi_sim reads a minus sign as 一
+_NONE_WORDS = {"无", "空", "—", "——", "-", "/", "／", "×", "\\"}
+_ZERO_LOOKALIKES = {"O", "o", "〇", "()", "D"}
+MAX_SKEW = 3.0               # degrees searched when straightening a page
 
 
 @dataclass
@@ -72,11 +79,29 @@ def _segments(mask: np.ndarray, axis: int) -> list[tuple[int, int, int, int]]:
     return [tuple(int(v) for v in stats[i][:4]) for i in range(1, n)]
 
 
-def find_tables(gray: np.ndarray) -> list[TableGrid]:
-    binary = _binary(gray)
+def _rule_masks(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     h, w = binary.shape
     horiz = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 25, 30), 1)))
     vert = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 150, 15))))
+    return horiz, vert
+
+
+def without_rules(gray: np.ndarray, tables: list[TableGrid]) -> np.ndarray:
+    """The page with the long horizontal rules of its tables whitened: a rule left in a cell crop
+    (a slightly skewed scan) turns `-7` into `0` for tesseract."""
+    if not tables:
+        return gray
+    horiz, _ = _rule_masks(_binary(gray))
+    mask = cv2.dilate(horiz, np.ones((3, 3), np.uint8))
+    out = gray.copy()
+    out[mask > 0] = 255
+    return out
+
+
+def find_tables(gray: np.ndarray) -> list[TableGrid]:
+    binary = _binary(gray)
+    h, w = binary.shape
+    horiz, vert = _rule_masks(binary)
     tables: list[TableGrid] = []
     frame = cv2.dilate(horiz | vert, np.ones((5, 5), np.uint8))
     for x, y, bw, bh in _segments(frame, 0):
@@ -108,6 +133,7 @@ def _grid_in(horiz: np.ndarray, vert: np.ndarray, ox: int, oy: int) -> TableGrid
     xs = _cluster([x + bw // 2 for x, y, bw, bh in _segments(vert, 1)])
     if len(xs) < 2:
         return None
+    xs = _column_rules(vert, xs, ys)
     nrows, ncols = len(ys) - 1, len(xs) - 1
 
     def v_sep(r: int, c: int) -> bool:       # line between (r, c) and (r, c + 1)?
@@ -145,6 +171,49 @@ def _grid_in(horiz: np.ndarray, vert: np.ndarray, ox: int, oy: int) -> TableGrid
         cells.append((r0, c0, (ox + xs[c0], oy + ys[r0], ox + xs[c1 + 1], oy + ys[r1 + 1])))
     return TableGrid(top=oy + ys[0], bottom=oy + ys[-1], cells=cells, nrows=nrows, ncols=ncols,
                      xs=[ox + x for x in xs])
+
+
+def _sharpness(binary: np.ndarray, angle: float) -> float:
+    h, w = binary.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    rows = cv2.warpAffine(binary, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0).sum(axis=1, dtype=np.float64)
+    return float(np.square(np.diff(rows)).sum())
+
+
+def skew_angle(gray: np.ndarray) -> float:
+    """The rotation (degrees) that makes text lines and table rules horizontal: the angle whose
+    row profile is sharpest, searched coarse then fine on a reduced page."""
+    scale = min(1.0, 900 / max(gray.shape[1], 1))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    binary = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1].astype(np.uint8)
+    if binary.sum() < 200:
+        return 0.0
+    best = max(np.arange(-MAX_SKEW, MAX_SKEW + 1e-9, 0.25), key=lambda a: _sharpness(binary, float(a)))
+    fine = np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05)
+    return float(max(fine, key=lambda a: _sharpness(binary, float(a))))
+
+
+def deskew(gray: np.ndarray) -> np.ndarray:
+    """A slightly rotated scan straightened (the table finder needs level rules)."""
+    angle = skew_angle(gray)
+    if abs(angle) < 0.25:       # resampling a straight page only blurs it
+        return gray
+    h, w = gray.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def _column_rules(vert: np.ndarray, xs: list[int], ys: list[int]) -> list[int]:
+    """Column boundaries that rule at least two consecutive rows (or frame the table): a
+    thin-stroked (Ming) character touching both rules of a tight row rules one row only."""
+    def run(x: int) -> int:   # longest run of consecutive rows the boundary rules
+        best = n = 0
+        for y0, y1 in zip(ys, ys[1:]):
+            band = vert[y0 + 3:max(y1 - 3, y0 + 4), max(x - 4, 0):x + 5]
+            n = n + 1 if band.size > 0 and (band.max(axis=1) > 0).mean() > 0.6 else 0
+            best = max(best, n)
+        return best
+    return [x for i, x in enumerate(xs) if i in (0, len(xs) - 1) or run(x) >= 2]
 
 
 def layout(gray: np.ndarray) -> PageLayout:
@@ -191,6 +260,8 @@ class _Job:
     psm: int
     text: str = ""
     crop: np.ndarray | None = None
+    slot: bool = False      # a figure cell of a row of figures: what is not a figure is unreadable
+    figure: bool = False    # re-read as a figure (digits pass)
 
 
 class _Jobs:
@@ -224,7 +295,9 @@ class _Jobs:
         listing = os.path.join(self.workdir, f"list-{uuid.uuid4().hex}.txt")
         with open(listing, "w") as fh:
             fh.write("\n".join(j.path for j in group) + "\n")
-        cmd = ["tesseract", listing, "stdout", "-l", lang, "--psm", str(group[0].psm)]
+        # no adaptive learning across the list: what one crop taught it misreads the next (-7 -> 0)
+        cmd = ["tesseract", listing, "stdout", "-l", lang, "--psm", str(group[0].psm),
+               "-c", "classify_enable_learning=0"]
         for c in config:
             cmd += ["-c", c]
         env = dict(os.environ, OMP_THREAD_LIMIT="1")
@@ -252,13 +325,15 @@ def ocr_images(images: list[np.ndarray], deadline: Deadline) -> list[list[tuple[
         plans = []
         for gray in images:
             deadline.check("ocr")
+            gray = deskew(gray)
             lay = layout(gray)
             bands = [(y0, jobs.add(gray[y0:y1], 4)) for y0, y1 in lay.bands if _has_ink(gray[y0:y1])]
             tables = []
+            clean = without_rules(gray, lay.tables)
             for t in lay.tables:
                 cells = []
                 for r, c, box in t.cells:
-                    crop = _crop(gray, box)
+                    crop = _crop(clean, box)
                     job = None
                     if _has_ink(crop):
                         job = jobs.add(crop, 6 if _text_lines(crop) > 1 else 7)
@@ -293,13 +368,25 @@ def _digit_candidates(cells: list[tuple[int, int, _Job | None]]) -> dict[int, li
     for r, c, job in cells:
         if job is not None:
             by_col.setdefault(c, []).append((r, job))
+    per_row: dict[int, int] = {}
+    first: dict[int, int] = {}          # column of each row's first figure
+    for r, c, job in cells:
+        if job is not None and job.text and _NUMERICISH.match(job.text):
+            per_row[r] = per_row.get(r, 0) + 1
+            first[r] = min(first.get(r, c), c)
+    values_from = min(first.values(), default=0)   # label columns sit left of every figure
     rows: dict[int, list[tuple[int, _Job]]] = {}
     for c, col in by_col.items():
         read = [j for _, j in col if j.text]
         figures = sum(bool(_NUMERICISH.match(j.text)) for j in read)
         numeric_col = figures >= max(2, 0.3 * len(read))
         for r, job in col:
-            if job.psm == 7 and (_NUMERICISH.match(job.text) or (numeric_col and len(job.text) <= 4)):
+            # a row of figures (section 四 has one) vouches for its short or unread cells too
+            numeric_row = per_row.get(r, 0) >= 2 and len(job.text) <= 2 and c >= values_from
+            job.slot = job.slot or numeric_row
+            if job.psm == 7 and (_NUMERICISH.match(job.text) or (numeric_col and len(job.text) <= 4)
+                                 or numeric_row):
+                job.figure = True
                 rows.setdefault(r, []).append((c, job))
     return {r: [j for _, j in sorted(v, key=lambda cj: cj[0])] for r, v in rows.items()}
 
@@ -325,11 +412,50 @@ def _digit_pass(jobs: _Jobs, plans: list[_PagePlan], deadline: Deadline) -> None
         jobs.run([j for _, singles in retry for j in singles], deadline, lang="eng", config=config)
         for k, singles in retry:
             values[k] = [s.text.replace(" ", "") for s in singles]
+    retried = {k for k, _ in retry}
+    # a figure only the row read saw (chi_sim read the cell as a character or nothing) is read
+    # again on its own: two digit readings that agree are trusted, else the figure is doubtful
+    confirm = [(job, value) for k, row in enumerate(rows) if k not in retried
+               for job, value in zip(row, values[k]) if _FIGURE.match(value) and not _FIGURE.match(_as_figure(job.text))]
+    again = [jobs.add(_stitch([job.crop]), 7, trim=False) for job, _ in confirm]
+    if again:
+        jobs.run(again, deadline, lang="eng", config=config)
+    second = {id(job): a.text.replace(" ", "") for (job, _), a in zip(confirm, again)}
     for k, row in enumerate(rows):
         for job, value in zip(row, values[k]):
-            # both readers tend to drop a digit rather than invent one: keep the longer figure
-            if _FIGURE.match(value) and not (_FIGURE.match(job.text) and len(job.text) > len(value)):
-                job.text = value
+            if id(job) in second and second[id(job)] != value:   # the digit reads disagree
+                text = reconcile(second[id(job)], value, single=True)
+                job.text = text if OCR_DOUBT in text or not _FIGURE.match(text) else text + OCR_DOUBT
+            else:
+                job.text = reconcile(job.text, value, single=k in retried)
+            if job.slot and not _FIGURE.match(job.text.replace(OCR_DOUBT, "")) and job.text not in _NONE_WORDS:
+                job.text = OCR_DOUBT     # e.g. 1 read as 岂 by both passes: unreadable, not a label
+
+
+def _as_figure(text: str) -> str:
+    """chi_sim's reading of a figure cell with its minus sign (read as 一) and spaces fixed."""
+    return _DASH_LIKE.sub("-", text.replace(" ", "")) if _NUMERICISH.match(text or "x") else text
+
+
+def reconcile(text: str, digits: str, single: bool) -> str:
+    """One figure from the two readings of a cell: `text` (chi_sim, whole cell) and `digits`
+    (digits-only pass). Agreement is certain; a disagreement keeps the longer figure (both
+    readers drop digits rather than invent them) marked OCR_DOUBT; no figure at all stays text."""
+    text = _as_figure(text)
+    text_fig, digit_fig = bool(_FIGURE.match(text)), bool(_FIGURE.match(digits))
+    if digit_fig and text_fig:
+        if text == digits:
+            return text
+        return (text if len(text) > len(digits) else digits) + OCR_DOUBT
+    if digit_fig:
+        # chi_sim turns a lone digit into a character (7 -> 这): the digits pass alone decides;
+        # read cell by cell (its row did not split cleanly) it is a single reading: doubtful
+        return digits + (OCR_DOUBT if single else "")
+    if text_fig:
+        return text + OCR_DOUBT
+    if text in _ZERO_LOOKALIKES:   # O / o / 〇 in a column of figures: a zero, but say so
+        return "0" + OCR_DOUBT
+    return text
 
 
 def _assemble(plan: _PagePlan) -> list[tuple[str, object]]:
@@ -338,8 +464,8 @@ def _assemble(plan: _PagePlan) -> list[tuple[str, object]]:
     for t, cells in plan.tables:
         grid = [[""] * t.ncols for _ in range(t.nrows)]
         for r, c, job in cells:
-            if job is not None:
-                grid[r][c] = clean_cell(job.text)
+            if job is not None:   # an inked figure cell read as nothing is not a blank cell
+                grid[r][c] = clean_cell(job.text) or (OCR_DOUBT if job.slot else "")
         grid = rectangular(grid)
         if grid:
             items.append((t.top, ("table", grid, t.meta())))

@@ -203,7 +203,8 @@ def _finish(src: str, fmt: str, docx_path: str | None, lo_error: ExtractError | 
         if lost:   # LibreOffice flattened tables that antiword still reads as tables
             text, tables = _from_antiword(aw)
             return Extracted(text=text, tables=tables, method=method, pages=None,
-                             warnings=ex.warnings + lost + ["antiword text used"], format=fmt)
+                             warnings=ex.warnings + lost + ["antiword text used"], format=fmt,
+                             meta=ex.meta)
         return ex
     if aw and aw.strip():
         text, tables = _from_antiword(aw)

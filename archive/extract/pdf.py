@@ -187,8 +187,9 @@ def extract_pdf(data: bytes, deadline: Deadline, ocr_pages: OcrPages | None = No
     if looks_truncated(data):
         raise ExtractError("truncated", "pdf ends before its %%EOF")
     warnings: list[str] = []
+    meta: dict[str, str] = {}
     try:
-        pages = _read_pdfium(data, deadline, warnings)
+        pages = _read_pdfium(data, deadline, warnings, meta)
     except ExtractError as exc:
         if exc.kind in ("encrypted", "timeout"):
             raise
@@ -210,13 +211,17 @@ def extract_pdf(data: bytes, deadline: Deadline, ocr_pages: OcrPages | None = No
     text = tidy_text("\n\n".join(render_blocks(b) for b in pages))
     if not text.strip():
         raise ExtractError("empty", "pdf has no text")
-    return Extracted(text=text, tables=tables, method=method, pages=npages, warnings=warnings, format="pdf")
+    return Extracted(text=text, tables=tables, method=method, pages=npages, warnings=warnings, format="pdf",
+                     meta=meta)
 
 
-def _read_pdfium(data: bytes, deadline: Deadline, warnings: list[str]) -> list[list[Block]]:
+def _read_pdfium(data: bytes, deadline: Deadline, warnings: list[str],
+                 meta: dict[str, str] | None = None) -> list[list[Block]]:
     from . import pdfium
     doc = pdfium.open_document(data)
     try:
+        if meta is not None:
+            meta.update(pdfium.document_meta(doc))
         if len(doc) == 0:
             raise ExtractError("corrupt", "pdf has no pages")
         pages = []

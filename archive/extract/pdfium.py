@@ -28,6 +28,20 @@ class _CharPage:
         self.bbox = bbox
 
 
+def document_meta(doc: pdfium.PdfDocument) -> dict[str, str]:
+    """The document information dictionary's Title and Author (`pdf_title`, `pdf_author`)."""
+    try:
+        info = doc.get_metadata_dict(skip_empty=True)
+    except Exception:  # a broken info dictionary loses the metadata, not the text
+        return {}
+    out = {}
+    for key, name in (("Title", "pdf_title"), ("Author", "pdf_author"), ("Subject", "pdf_subject")):
+        value = " ".join(str(info.get(key) or "").split())
+        if value:
+            out[name] = value
+    return out
+
+
 def open_document(data: bytes) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)

@@ -6,11 +6,14 @@ from pathlib import Path
 
 from . import checks
 from .keys import APPLICANTS, G0_SIGNS, S2_COLUMNS, S2_ROWS, S3_LABEL, S3_ROWS, S4_GROUPS, S4_RESULTS
+from .labels import canonical_grid
+from .lineage import canonical_agency
 from .layout import Row, rows_from_grid, rows_from_text
 from .legacy import parse_g0
-from .meta import find_agency, find_title, find_year, squeeze
+from .meta import find_agency, find_title, find_year, hints_from_meta, squeeze
 from .normalize import nfkc, norm_label, strip_field_codes
 from .proactive import parse_s2
+from .prose import prose_indicators
 from .applications import derived, parse_s3
 from .result import (ApplicationCount, DisclosureItem, ReportResult, ReviewLitigationCount)
 from .review import parse_s4
@@ -31,7 +34,7 @@ _GRID_MARKERS = [
     ("s2", re.compile(r"第二十条|信息内容")),
     ("s3", re.compile(r"勾稽|申请人情况|本年新收")),
     ("s4", re.compile(r"行政复议.*行政诉讼|行政诉讼.*行政复议|结果维持.*结果纠正")),
-    ("g0", re.compile(r"指标名称|统计指标")),
+    ("g0", re.compile(r"指标名称|统计指标|主动公开文件数|受理政府信息公开申请总数")),  # header may be misread
 ]
 
 
@@ -110,6 +113,17 @@ def _info_fee(s6: str | None) -> int | float | None:
     return None
 
 
+_MODERN_HEADINGS = ("收到和处理", "其他需要报告")
+_LEGACY_HEADINGS = ("概述", "依申请公开", "因政府信息公开申请", "需要说明的其他事项", "收费及减免")
+
+
+def legacy_headings(heads: dict) -> bool:
+    """Section headings in the pre-2019 wording (一、概述 / 三、依申请公开… ) and none of G1/G2's."""
+    texts = [squeeze(h.text) for h in heads.values()]
+    return any(w in t for t in texts for w in _LEGACY_HEADINGS) and \
+        not any(w in t for t in texts for w in _MODERN_HEADINGS)
+
+
 # ---------------------------------------------------------------- main entry
 def parse_text(text: str, tables: list[list[list[str]]] | None = None,
                hints: dict | None = None) -> ReportResult:
@@ -121,6 +135,8 @@ def parse_text(text: str, tables: list[list[list[str]]] | None = None,
         return res
     regs, heads = regions(text)
     anchors = anchor_regions(text)
+    if tables and hints.get("text_method") == "ocr":  # misread labels back to the official ones
+        tables = [canonical_grid(g) for g in tables]
     grids = split_grids(tables)
 
     title = find_title(text)
@@ -132,6 +148,9 @@ def parse_text(text: str, tables: list[list[list[str]]] | None = None,
     res.title = title.text or hint_title or None
     res.report_year, res.year_source = find_year(title.text, text, regs.get("s1_overview"), hints)
     res.agency, res.agency_source = find_agency(title, text, res.report_year, hints)
+    canon = canonical_agency(res.agency)
+    if canon and canon.rules:  # renamed since: the lineage's current name, the printed one stays in `agency`
+        res.extra["agency_canonical"] = canon.name
 
     def region(key: str) -> str | None:
         r = regs.get(key)
@@ -165,6 +184,14 @@ def parse_text(text: str, tables: list[list[list[str]]] | None = None,
     flat = norm_label(text)
     g0 = parse_g0(text, grids.get("g0"))
     is_g0 = bool(g0.indicators) or any(s in flat for s in G0_SIGNS)
+    if not g0.indicators and not (s2.items or s3.found or s4.found):
+        prose = prose_indicators(text)
+        # content, not the year: figures in sentences under legacy headings (a 2019 report in the
+        # old style is G0); a G1/G2 report whose tables are images keeps its missing tables
+        if prose and (legacy_headings(heads) or (res.report_year or 0) <= 2018):
+            g0.indicators = prose
+            is_g0 = True
+            g0.notes.append("legacy figures read from sentences (from_prose)")
 
     for n in (s2.notes, s3.notes, s4.notes, g0.notes):
         for msg in n:
@@ -287,7 +314,9 @@ def parse_file(path: str | Path, hints: dict | None = None) -> ReportResult:
     except ExtractError as exc:
         kind = getattr(exc, "kind", "extract")
         raise ParseError(kind, f"{kind}: {exc}") from exc
-    res = parse_text(ex.text or "", getattr(ex, "tables", None) or None, hints)
+    res = parse_text(ex.text or "", getattr(ex, "tables", None) or None,
+                     {**hints_from_meta(getattr(ex, "meta", None)), "text_method": getattr(ex, "method", None),
+                      **(hints or {})})
     res.extra["text_method"] = getattr(ex, "method", None)
     for w in getattr(ex, "warnings", None) or []:
         res.note(f"extract: {w}")

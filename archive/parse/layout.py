@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .normalize import is_unit_token, is_value_token, nfkc
+from .normalize import OCR_DOUBT, is_unit_token, is_value_token, nfkc
 
 LABEL, VALUE, BLANK = "label", "value", "blank"
 
@@ -53,6 +53,8 @@ def classify(text: str) -> Cell:
     t = text.strip()
     if not t:
         return Cell(text, BLANK)
+    if t == OCR_DOUBT:  # a figure OCR could not read: a value (null, flagged), not a label
+        return Cell(text, VALUE)
     return Cell(text, VALUE if is_value_token(t) else LABEL)
 
 

@@ -75,6 +75,8 @@ def parse_g0(text: str, grid: list[list[str]] | None = None) -> G0Result:
                               parsed[0].value if parsed else None,
                               parsed[1].value if len(parsed) > 1 else None,
                               " | ".join(c.raw.strip() for c in vals[:2]))
+        for p in parsed:
+            ind.flags += [f for f in p.flags if f == "ocr_doubt" and f not in ind.flags]
         if len(vals) > 2:
             ind.flags.append("surplus_values")
         res.indicators.append(ind)

@@ -33,14 +33,40 @@ class Title:
     agency_line: str | None = None  # agency on the line above a title that starts with the year
 
 
+_MAX_TITLE_PARTS = 4          # a PDF title may come as agency / year / 政府信息公开 / 工作年度报告
+
+
+_TITLE_PIECE = re.compile(r"[\u4e00-\u9fff\d（）()]+")
+_DATE_LINE = re.compile(r"\d{4}年\d{1,2}月(\d{1,2}日)?")
+
+
+def _title_piece(s: str) -> bool:
+    """A piece a title may be broken into: agency name, year, or a fragment of the title (not a
+    sentence, a date, a letterhead or a document number)."""
+    return bool(s) and len(s) <= 30 and bool(_TITLE_PIECE.fullmatch(s)) and not _DATE_LINE.search(s) \
+        and not s.endswith("文件")
+
+
 def find_title(text: str) -> Title:
+    """The report title in the first lines; a title broken over up to four short lines (PDF line
+    breaking, the year as its own text run) is put back together."""
     lines = [ln for ln in text.split("\n")[:60] if ln.strip()]
     for i, ln in enumerate(lines[:40]):
         core = _title_core(ln)
-        nxt = _title_core(lines[i + 1]) if i + 1 < len(lines) else ""
-        if not _looks_like_title(core) and nxt and len(nxt) <= 12 and not _looks_like_title(nxt) \
-                and _looks_like_title(core + nxt) and not core.endswith("文件"):
-            core = core + nxt  # a title wrapped by PDF line breaking
+        if not _looks_like_title(core) and _title_piece(core):
+            joined = core
+            for j in range(i + 1, min(i + _MAX_TITLE_PARTS, len(lines))):
+                part = _title_core(lines[j])
+                if not _title_piece(part) and not _looks_like_title(part):
+                    break
+                if _looks_like_title(part) and re.search(r"\d{4}", part):
+                    break  # a whole title of its own: the lines above are not part of it
+                joined += part
+                if _looks_like_title(joined) and len(joined) <= 60:
+                    core = joined
+                    break
+                if _looks_like_title(part) or len(joined) > 60:
+                    break
         if _looks_like_title(core):
             if re.match(r"^\d{4}年", core) and i > 0:
                 prev = _title_core(lines[i - 1])
@@ -48,6 +74,40 @@ def find_title(text: str) -> Title:
                     return Title(prev + core, prev)
             return Title(core)
     return Title(None)
+
+
+_TITLE_SEPARATOR = re.compile(r"\s*(?:[_|｜]|\s[-–—]\s|--)\s*")
+# Extracted.meta sources, most trustworthy first (report-format.md §2.3)
+TITLE_SOURCES = ("meta_title", "block_title", "h1", "pdf_title", "docx_title", "title")
+AGENCY_SOURCES = ("block_agency", "meta_source")
+
+
+def title_from_meta(meta: dict | None) -> str | None:
+    """The first document/page title source that reads as a report title (a `<title>` tag's
+    ` - site name` tail is cut off)."""
+    for key in TITLE_SOURCES:
+        value = (meta or {}).get(key)
+        if not value:
+            continue
+        for part in [value, *_TITLE_SEPARATOR.split(value)]:
+            core = _title_core(part)
+            if _looks_like_title(core):
+                return core
+    return None
+
+
+def hints_from_meta(meta: dict | None) -> dict:
+    """Parser hints (`title`, `agency`) from an extractor's `Extracted.meta`."""
+    hints = {}
+    title = title_from_meta(meta)
+    if title:
+        hints["title"] = title
+    for key in AGENCY_SOURCES:
+        name = clean_agency((meta or {}).get(key))
+        if valid_agency(name):
+            hints["agency"] = name
+            break
+    return hints
 
 
 _TITLE_YEAR = [
@@ -154,34 +214,48 @@ def _agency_from_title(title: Title, year: int | None) -> str | None:
 _META = re.compile(r"^(?:发文机关|发布机构|发布单位|来源|信息来源)\s*[:：]\s*(\S+)")
 
 
+_COMPILER = re.compile(r"由(.{3,30}?)(?:负责)?编制(?:完成)?")
+
+
+def compiling_office(text: str) -> str | None:
+    """`本报告由XX办公室编制…`: the office that compiled the report (for another body)."""
+    m = _COMPILER.search(squeeze(text[:3000]))
+    return clean_agency(m.group(1)) if m else None
+
+
 def find_agency(title: Title, text: str, year: int | None,
                 hints: dict | None = None) -> tuple[str | None, str | None]:
+    """Title first, then the page/document metadata, the letterhead and the signature; the
+    office named in `由…编制` only when it is not an office compiling for another body."""
     candidates: list[tuple[str | None, str]] = [(_agency_from_title(title, year), "title")]
     lines = [nfkc(ln).strip().lstrip("#•*>- \t") for ln in text.split("\n")]
     for ln in lines[:40]:
         m = _META.match(re.sub(r"(?<=\S) (?=\S)", "", ln))
         if m:
             candidates.append((m.group(1), "metadata"))
+    if hints and hints.get("agency"):
+        candidates.append((hints["agency"], "hint"))
     for ln in lines[:15]:
         if squeeze(ln).endswith("文件") and len(squeeze(ln)) <= 30:
             candidates.append((squeeze(ln)[:-2], "letterhead"))
-    m = re.search(r"由(.{3,30}?)编制完成", squeeze(text))
-    if m:
-        candidates.append((m.group(1), "intro"))
+    sig = _signature_agency(text)
+    if sig:
+        candidates.append((sig, "signature"))
     for ln in lines[:40]:
         cap = _CAPTION.search(squeeze(ln))
         if cap:
             candidates.append((cap.group(1), "table_caption"))
             break
-    sig = _signature_agency(text)
-    if sig:
-        candidates.append((sig, "signature"))
-    if hints and hints.get("agency"):
-        candidates.append((hints["agency"], "hint"))
+    office = compiling_office(text)
+    if office and not office.endswith("办公室"):
+        candidates.append((office, "intro"))
     for name, source in candidates:
         name = clean_agency(name)
-        if valid_agency(name):
-            return name, source
+        if not valid_agency(name):
+            continue
+        if name == office and name.endswith("办公室") and source in ("signature", "table_caption"):
+            continue  # the compiling office signing for the body whose report it is
+        return name, source
     return None, None
 
 

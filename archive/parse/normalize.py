@@ -8,6 +8,7 @@ means 0 (only when the table's cells could be delimited).
 from __future__ import annotations
 
 import re
+from functools import wraps
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -78,6 +79,25 @@ def _out(d: Decimal) -> int | float:
     return int(d) if d == d.to_integral_value() else float(round(d, 6))
 
 
+#: Set by the OCR extractor after a figure it is unsure of (archive/extract/ocr.py): the value is
+#: read as printed and flagged `ocr_doubt`, never silently trusted.
+OCR_DOUBT = "\u2e2e"
+
+
+def ocr_doubt_aware(parse):
+    """Wrap a cell parser: a cell marked OCR_DOUBT is parsed without the mark, flagged `ocr_doubt`."""
+    @wraps(parse)
+    def wrapper(raw, *args, **kwargs):
+        if raw and OCR_DOUBT in raw:
+            if not raw.replace(OCR_DOUBT, "").strip():   # ink OCR could not read: not a blank cell
+                return Parsed(None, ["unreadable", "ocr_doubt"])
+            p = parse(raw.replace(OCR_DOUBT, ""), *args, **kwargs)
+            p.flags.append("ocr_doubt")
+            return p
+        return parse(raw, *args, **kwargs)
+    return wrapper
+
+
 def _clean(raw: str | None) -> str:
     s = nfkc(raw or "").strip()
     s = re.sub(r"^[¥￥]\s*", "", s)
@@ -100,6 +120,7 @@ _AMOUNT = re.compile(rf"^(\d+)\s*(?:[{_COUNT_UNITS}]\s*[,，、]?\s*(?:共计|�
                      r"\s*([\d.,]+)\s*(万元|元)$")
 
 
+@ocr_doubt_aware
 def parse_count(raw: str | None) -> Parsed:
     """A count cell (§8.2)."""
     s = _clean(raw)
@@ -133,6 +154,7 @@ _CHANGE_NEG = re.compile(r"^(?:减少|减|下降|降低|少)\s*(\d+)\s*[个项�
 _CHANGE_POS = re.compile(r"^(?:增加|新增|增|上升|多)\s*(\d+)\s*[个项件条]?$")
 
 
+@ocr_doubt_aware
 def parse_change(raw: str | None) -> Parsed:
     """G1 `本年增/减` (§8.3): signed; `减少166` → −166; a lone dash is 0."""
     s = _clean(raw)
@@ -158,6 +180,7 @@ _MONEY = re.compile(r"^(\d[\d,]*(?:\.\d+)?)\s*(亿元|万元|元)?$")
 _FACTOR = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000)}
 
 
+@ocr_doubt_aware
 def parse_money(raw: str | None, target: str = "元", default_unit: str | None = None) -> Parsed:
     """Money (§8.4) converted to `target` (元 or 万元).
 
@@ -192,7 +215,7 @@ def parse_money(raw: str | None, target: str = "元", default_unit: str | None =
 
 def is_value_token(raw: str) -> bool:
     """Does a cell hold something the §8 parsers read (number, signed change, money, dash)?"""
-    s = _clean(raw)
+    s = _clean((raw or "").replace(OCR_DOUBT, ""))
     if not s:
         return False
     return any(p(s).value is not None for p in (parse_change, parse_money))

@@ -27,15 +27,21 @@ from archive.store.home import Home
 REPO = Path(__file__).resolve().parents[2]
 METADATA = REPO / "datasette-metadata.yml"
 PLUGINS_DIR = REPO / "datasette_plugins"
+TEMPLATES_DIR = REPO / "datasette_templates"  # the report page's frame, the front page
 # Facet suggestions run a GROUP BY per column on every table page: too costly on 100k reports.
 SETTINGS = {"sql_time_limit_ms": 3000, "facet_time_limit_ms": 500, "max_returned_rows": 1000,
-            "default_page_size": 50, "suggest_facets": False}
+            "default_page_size": 50, "suggest_facets": False,
+            "truncate_cells_html": 0}  # report_texts shows a whole text
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8001)
     p.add_argument("--host", default="127.0.0.1", help="interface (default: loopback only)")
     p.add_argument("--allow-robots", action="store_true", help="do not block crawlers via robots.txt")
+    p.add_argument("--cache-ttl", type=int, default=None, metavar="SECONDS",
+                   help="Cache-Control max-age of pages (default: Datasette's 5 s). The database "
+                        "is immutable while served, so a cache in front (deploy/nginx-xxgk.conf) "
+                        "may keep pages until the next build restarts the server")
 
 
 def load_metadata(home: Home, allow_robots: bool = False) -> dict[str, Any]:
@@ -48,12 +54,13 @@ def load_metadata(home: Home, allow_robots: bool = False) -> dict[str, Any]:
     return meta
 
 
-def make_datasette(home: Home, allow_robots: bool = False):
+def make_datasette(home: Home, allow_robots: bool = False, cache_ttl: int | None = None):
     from datasette.app import Datasette
     if not home.db.exists():
         raise FileNotFoundError(f"{home.db} does not exist: run `xxgk build` first")
+    settings = SETTINGS if cache_ttl is None else {**SETTINGS, "default_cache_ttl": cache_ttl}
     return Datasette(immutables=[str(home.db)], metadata=load_metadata(home, allow_robots),
-                     plugins_dir=str(PLUGINS_DIR), settings=SETTINGS)
+                     plugins_dir=str(PLUGINS_DIR), template_dir=str(TEMPLATES_DIR), settings=settings)
 
 
 @dataclass
@@ -68,11 +75,11 @@ class Served:
 
 
 def serve_app(home: Home | None = None, host: str = "127.0.0.1", port: int = 0,
-              allow_robots: bool = False, timeout: float = 20) -> Served:
+              allow_robots: bool = False, timeout: float = 20, cache_ttl: int | None = None) -> Served:
     """Serve in a background thread; port 0 picks a free port. Returns once it answers."""
     import uvicorn
     home = home or Home.from_env()
-    ds = make_datasette(home, allow_robots)
+    ds = make_datasette(home, allow_robots, cache_ttl)
     asyncio.run(ds.invoke_startup())
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -94,7 +101,7 @@ def serve_app(home: Home | None = None, host: str = "127.0.0.1", port: int = 0,
 def run(args: argparse.Namespace) -> int:
     home = Home.from_env()
     try:
-        served = serve_app(home, args.host, args.port, args.allow_robots)
+        served = serve_app(home, args.host, args.port, args.allow_robots, cache_ttl=args.cache_ttl)
     except (FileNotFoundError, OSError, RuntimeError) as exc:
         print(f"xxgk serve: {exc}", file=sys.stderr)
         return 1

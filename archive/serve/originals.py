@@ -55,7 +55,8 @@ def lookup(db_path: Path, home: Home, sha256: str) -> Original | None:
     con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         row = con.execute(
-            "select raw_path, 'attachment', null, filename from attachments "
+            "select raw_path, 'attachment', null, case when link_text like '%.' || ext "
+            "then link_text else filename end from attachments "
             "where sha256 = ? and raw_path is not null union all "
             "select raw_path, kind, charset, null from captures where sha256 = ? and raw_path is not null "
             "limit 1", [sha256, sha256]).fetchone()
@@ -74,17 +75,42 @@ def lookup(db_path: Path, home: Home, sha256: str) -> Original | None:
     return Original(sha256, path, safe_ext(path.suffix), kind, charset, filename)
 
 
-def response_parts(orig: Original, as_text: bool = False) -> tuple[bytes, str, dict[str, str]]:
-    """(body, content type, headers) for an original; never live HTML on our origin."""
+# The body inside /-/archived/<sha256>'s iframe: still sandboxed (no scripts, opaque origin),
+# but it may be framed by the archive's own page, and a click may open a link in a new tab or
+# (archived copies) in the top window.
+FRAMED_CSP = ("sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation; "
+              "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; "
+              "form-action 'none'; base-uri 'none'")
+# PDFs open in the browser's own viewer, inline. The viewer is the browser's own (not a
+# document on the archive's origin), and the CSP sandbox stays on: Chromium draws the PDF
+# under a plain `sandbox` (checked in tests/test_browser_reader.py).
+PDF_CSP = "sandbox; default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+INLINE_EXTS = {"pdf"}
+
+
+def response_parts(orig: Original, as_text: bool = False, view: bool = False,
+                   download: bool = False) -> tuple[bytes, str, dict[str, str]]:
+    """(body, content type, headers) for an original; never live HTML on our origin.
+
+    `view`: the form shown inside /-/archived (HTML framed by the archive, PDF inline);
+    `download`: always an attachment, whatever the format.
+    """
     body = orig.path.read_bytes()
     headers = dict(SAFE_HEADERS)
     charset = orig.charset if orig.charset and _CHARSET_RE.match(orig.charset) else None
-    if orig.ext in ("htm", "html") or as_text and orig.ext in ("txt", "xml", "json", "js", "css"):
+    if not download and (orig.ext in ("htm", "html") or as_text and orig.ext in ("txt", "xml", "json", "js", "css")):
         if as_text:
             return body, f"text/plain; charset={charset or 'utf-8'}", headers
+        if view:
+            headers["content-security-policy"] = FRAMED_CSP
+            headers["x-frame-options"] = "SAMEORIGIN"
         return body, f"text/html; charset={charset}" if charset else "text/html", headers
     name = f"{orig.sha256[:16]}.{orig.ext}"
     disposition = f'attachment; filename="{name}"'
+    if view and not download and orig.ext in INLINE_EXTS:
+        headers["content-security-policy"] = PDF_CSP
+        headers["x-frame-options"] = "SAMEORIGIN"
+        disposition = f'inline; filename="{name}"'
     if orig.filename:
         clean = _FILENAME_BAD.sub("_", orig.filename)[:200]
         disposition += "; filename*=UTF-8''" + urllib.parse.quote(clean, safe="")

@@ -1,5 +1,8 @@
 """Fast `?_search=` on big tables: the FTS match runs once per search term, not once per statement.
 
+Words of any length: the match itself is built by archive.store.search_index (trigram index for
+words of 3+ characters, bigram index for 1-2), so `?_search=公开` finds what it should.
+
 For `/archive/reports?_search=…` Datasette 0.65 runs seven statements (the page, the count and
 one per facet), each with the clause `rowid in (select rowid from reports_fts where reports_fts
 match escape_fts(:search))`. At 100,000 reports each statement re-evaluates the trigram match
@@ -30,6 +33,8 @@ import threading
 from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
+
+from archive.store.search_index import INDEX_TABLE, match_sql
 
 LOOKUP_RATIO = 20     # rowid lookups cost ~20x a bitmap test per scanned index entry
 CACHE_ENTRIES = 32    # an entry: 8 bytes per hit, plus 1 byte per row or ~8 per hit (<= 1.7 MB at 100k)
@@ -85,16 +90,31 @@ class HitCache:
             if hit is not None:
                 self._entries.move_to_end(key)
                 return hit
-        expr = escape_fts(query) if escape else query
-        # one string instead of a Python row per hit: 100k hits in ~65 ms instead of ~190 ms
-        csv = conn.execute(f"select group_concat(rowid) from {quote_name(fts)} "
-                           f"where {quote_name(fts)} match ?", [expr]).fetchone()[0]
+        csv = _match_csv(conn, fts, query, escape)
         hit = Hits(array("q", sorted(map(int, csv.split(","))) if csv else ()))
         with self._lock:
             self._entries[key] = hit
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return hit
+
+
+def _match_csv(conn: sqlite3.Connection, fts: str, query: str, escape: int) -> str | None:
+    """The matching rowids as one comma-separated string (100k hits in ~65 ms, not ~190 ms).
+
+    Default mode: every word must occur, each answered by its index (archive.store.search_index:
+    trigram for 3+ characters, bigrams for 1-2). Raw mode (`_searchmode=raw`): the query is
+    FTS5 syntax for the trigram table, as Datasette passes it."""
+    table = INDEX_TABLE.get(fts)
+    if escape and table is not None:
+        planned = match_sql(table, query)
+        if planned is None:
+            return None
+        sql, params = planned
+        return conn.execute(f"select group_concat(rowid) from ({sql})", params).fetchone()[0]
+    expr = escape_fts(query) if escape else query
+    return conn.execute(f"select group_concat(rowid) from {quote_name(fts)} "
+                        f"where {quote_name(fts)} match ?", [expr]).fetchone()[0]
 
 
 CACHE = HitCache()

@@ -196,9 +196,10 @@ def run(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     run_ids = Worker(args.worker, settings, server, keys, home).run()
     results = merged_results(home, run_ids)
     print(format_summary(results))
-    from crawler.shutdown import SHUTDOWN
+    from crawler.shutdown import SHUTDOWN, stop_helpers
 
     if SHUTDOWN.requested:  # this worker's site runs ended `interrupted`, its leases given back
+        stop_helpers()
         return SHUTDOWN.exit_code
     return 0 if results and all(r["status"] != "failed" for r in results.values()) else 1
 

@@ -136,6 +136,7 @@ class PortalSpider(scrapy.Spider):
         self.not_reports = 0                           # pages read from a column that are no reports
         self.doc_reports: dict[str, str] = {}          # doc key -> report id given this run
         self._home_walked = False
+        self.footholds_pending: set[str] = set()       # foothold columns requested, not yet answered
         self.columns_seen: set[str] = set()
         self.column_items: dict[str, set[str]] = {}   # column -> report URLs its pages showed
         self.column_pages: dict[str, set[str]] = {}   # column -> list page URLs requested
@@ -278,9 +279,10 @@ class PortalSpider(scrapy.Spider):
         for url in dict.fromkeys(discovery.column_of_report(u) or u for u in self.footholds):
             if self.is_detail_url(url):
                 continue  # a report page whose column cannot be told from its URL: read when listed
-            # dont_filter: the walk may reach the same column later and must not be dropped as a duplicate
-            out.append(self.request(url, self.parse_foothold, "list", foothold=url, expected_status=(404, 410),
-                                    dont_filter=True))
+            # the column counts as opened: the walk reaching it later asks for it no second time
+            # (and the duplicate filter, shared by distributed workers, drops the same URL anyway)
+            self.footholds_pending.add(urlnorm.identity(self.canonical(url)))
+            out.append(self.request(url, self.parse_foothold, "list", foothold=url, expected_status=(404, 410)))
         return out
 
     def parse_foothold(self, response: Response) -> Iterator[Any]:
@@ -292,9 +294,8 @@ class PortalSpider(scrapy.Spider):
         if self.is_platform_index(response):  # a platform index (gkmlpt _CONFIG): discover from it
             yield from self.discover(response, 1)
             return
-        if urlnorm.identity(self.canonical(response.url)) in self.columns_seen:
-            return
-        yield from self.open_column(response.url, "", agency=None, found_on=response.url, fetched=response)
+        yield from self.open_column(response.url, "", agency=None, found_on=response.url, fetched=response,
+                                    foothold=True)
 
     def entry_problem(self, response: Response) -> str | None:
         """Why a configured entry page is not (any more) the 信息公开 page, or None."""
@@ -405,6 +406,18 @@ class PortalSpider(scrapy.Spider):
         via = meta.pop("via_entry", None)
         if via and self.moved and not self.entry_found:
             self.entry_found = via  # the 信息公开 page reached from the home page leads to columns
+        if meta.pop("foothold", False) and fetched is not None:
+            # a foothold's answer is always read: the same URL reached by the walk was dropped by
+            # the duplicate filter (shared by distributed workers, whose columns_seen differ)
+            self.footholds_pending.discard(ident)
+            if not (key in self.columns_seen or ident in self.columns_seen):
+                self.columns_seen.update((key, ident))
+                yield {"_type": "column", "url": key, "name": name, "agency": agency,
+                       "found_on": self.canonical(found_on)}
+            yield from self.parse_column(fetched)
+            return
+        if ident in self.footholds_pending:
+            return  # requested as a foothold at the start: read when it answers
         if key in self.columns_seen or ident in self.columns_seen:
             return
         self.columns_seen.update((key, ident))

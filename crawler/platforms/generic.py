@@ -34,7 +34,7 @@ class GenericSpider(PortalSpider):
     detail_parser = staticmethod(generic.parse_detail)
     # discovery is bounded by the page budget (XXGK_GENERIC_DISCOVERY_MAX_PAGES), not by a small
     # depth: 部门 columns three or four levels below an entry that moved are normal
-    discovery_depth: ClassVar[int] = 8
+    ENTRY_DEPTH: ClassVar[int] = 8
 
     # borrowed readers of known machinery met on an unknown portal
     parse_index = GkmlptSpider.parse_index
@@ -68,10 +68,6 @@ class GenericSpider(PortalSpider):
         return super().canonical(generic.normalise_url(url))
 
     # -- discovery ------------------------------------------------------------------------------
-    def entry_requests(self) -> list[Any]:
-        urls = list(dict.fromkeys([*self.entry_urls, *([self.home_url] if self.home_url else [])]))
-        return [self.request(u, self.parse_entry, "entry", depth_left=self.discovery_depth) for u in urls]
-
     def is_detail_url(self, url: str) -> bool:
         return False
 

@@ -178,7 +178,30 @@ def cn_date(iso: str) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def build_document(spec: ReportSpec) -> Document:
+@dataclass(frozen=True)
+class Variant:
+    """How one rendition departs from the plain layout (independent renditions of a report)."""
+
+    title_in_body: bool = True        # False: the title is only in page chrome / file metadata
+    split_title: bool = False         # the title over three lines: agency / year / the rest
+    compiled_by: str | None = None    # an intro sentence `本报告由{compiled_by}编制完成。`
+    font: str | None = None           # one font family for every run (pinned scans)
+    tables_only: bool = False         # headings and tables, no prose (short scanned renditions)
+
+
+PLAIN = Variant()
+_TITLE_YEAR = re.compile(r"\s*\d{4}\s*年度?\s*")
+
+
+def split_title(title: str) -> str:
+    """`A2020年度B` -> `A\n2020年度\nB` (the year as its own line, as PDFs break titles)."""
+    m = _TITLE_YEAR.search(title)
+    if not m or m.start() == 0:
+        return title
+    return "\n".join(p for p in (title[:m.start()].strip(), m.group(0).strip(), title[m.end():].strip()) if p)
+
+
+def build_document(spec: ReportSpec, variant: Variant = PLAIN) -> Document:
     """The report in reading order."""
     doc = Document(spec)
     add = doc.blocks.append
@@ -186,8 +209,11 @@ def build_document(spec: ReportSpec) -> Document:
         add(Block("letterhead", spec.letterhead))
     if spec.doc_no:
         add(Block("doc_no", spec.doc_no))
-    add(Block("title", spec.title))
-    for p in spec.intro:
+    if variant.title_in_body:
+        add(Block("title", split_title(spec.title) if variant.split_title else spec.title))
+    if variant.compiled_by:
+        add(Block("para", f"本报告由{variant.compiled_by}编制完成。"))
+    for p in spec.intro if not variant.tables_only else ():
         add(Block("para", p))
     tables = {"s2_proactive": s2_table, "s3_requests": s3_table, "s4_review_litigation": s4_table}
     for section in SECTIONS:
@@ -196,7 +222,7 @@ def build_document(spec: ReportSpec) -> Document:
             continue
         add(Block("heading", spec.heading(section), section=section))
         g0_done = False
-        for p in paras:
+        for p in paras if not variant.tables_only else ():
             add(Block("para", p, section=section))
             if spec.template == "G0" and spec.g0 and section == "s6_other" and p == spec.g0_table_after:
                 add(Block("table", table=g0_table(spec), section=section))

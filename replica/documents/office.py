@@ -19,13 +19,14 @@ class ConversionError(RuntimeError):
     pass
 
 
-def soffice_start(inputs: list[Path], target: str, outdir: Path) -> tuple[subprocess.Popen, Path]:
+def soffice_start(inputs: list[Path], target: str, outdir: Path,
+                  env: dict[str, str] | None = None) -> tuple[subprocess.Popen, Path]:
     """Start ONE soffice process converting all `inputs` to `target` (own profile dir, so
     several conversions may run in parallel). Returns the process and its profile dir."""
     profile = Path(tempfile.mkdtemp(prefix="xxgk-lo-"))
     cmd = ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
            "--nolockcheck", "--convert-to", FILTERS[target], "--outdir", str(outdir), *map(str, inputs)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     return proc, profile
 
 
@@ -43,9 +44,10 @@ def soffice_wait(proc: subprocess.Popen, profile: Path, timeout: float) -> str:
     return out.decode(errors="replace")
 
 
-def convert_many(jobs: dict[str, list[Path]], outdir: Path, timeout: float | None = None) -> None:
+def convert_many(jobs: dict[str, list[Path]], outdir: Path, timeout: float | None = None,
+                 env: dict[str, str] | None = None) -> None:
     """Run one soffice per target format concurrently: {"pdf": [a.docx, …], "xls": [t.xlsx]}."""
-    running = [(soffice_start(paths, target, outdir), len(paths)) for target, paths in jobs.items() if paths]
+    running = [(soffice_start(paths, target, outdir, env), len(paths)) for target, paths in jobs.items() if paths]
     errors = []
     for (proc, profile), n in running:
         try:

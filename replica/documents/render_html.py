@@ -9,7 +9,7 @@ import html
 import random
 from dataclasses import dataclass
 
-from .layout import Block, Cell, Table, build_document, split_links
+from .layout import PLAIN, Block, Cell, Table, Variant, build_document, split_links
 from .spec import ReportSpec
 
 
@@ -86,10 +86,10 @@ def _block(b: Block, st: HtmlStyle) -> str:
     return f"<p{st.para_attr}>{st.indent}{t}</p>"
 
 
-def render_html_body(spec: ReportSpec) -> str:
+def render_html_body(spec: ReportSpec, variant: Variant = PLAIN) -> str:
     """The article body as a portal shows it (no <html>/<body>; the replica wraps it)."""
     st = HtmlStyle.for_spec(spec)
-    return st.newline.join(_block(b, st) for b in build_document(spec).blocks)
+    return st.newline.join(_block(b, st) for b in build_document(spec, variant).blocks)
 
 
 def _meta_block(spec: ReportSpec) -> str:
@@ -110,22 +110,26 @@ def _source_line(spec: ReportSpec) -> str:
     return f'<div class="article_info">来源:{html.escape(src)} 时间:{html.escape(when)}</div>\n'
 
 
-def render_page_html(spec: ReportSpec) -> str:
-    """A complete modern UTF-8 detail page wrapping `render_html_body` (fixtures; replicas use their own)."""
+def render_page_html(spec: ReportSpec, variant: Variant = PLAIN, site_name: str = "") -> str:
+    """A complete modern UTF-8 detail page wrapping `render_html_body` (fixtures; replicas use their own).
+    `site_name` adds the portal's name to `<title>` and an `ArticleTitle` meta tag, as TRS pages have."""
     doc_no = f'<div class="article_docno">{html.escape(spec.doc_no)}</div>\n' if spec.doc_no else ""
+    head_title = f"{spec.title}_{site_name}" if site_name else spec.title
+    tags = (f'<meta name="ArticleTitle" content="{html.escape(spec.title)}">\n'
+            f'<meta name="ContentSource" content="{html.escape(spec.agency)}">\n') if site_name else ""
     return ("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{html.escape(spec.title)}</title>\n</head>\n<body>\n"
+            f"{tags}<title>{html.escape(head_title)}</title>\n</head>\n<body>\n"
             f"<div class=\"breadcrumb\">首页 &gt; 政府信息公开 &gt; 政府信息公开年报</div>\n{_meta_block(spec)}"
             f"<h1 class=\"article_title\">{html.escape(spec.title)}</h1>\n{doc_no}{_source_line(spec)}"
-            f"<div class=\"TRS_Editor\">\n{render_html_body(spec)}\n</div>\n"
+            f"<div class=\"TRS_Editor\">\n{render_html_body(spec, variant)}\n</div>\n"
             "<div class=\"article_attachment\"><div class=\"title_base\">附件下载</div></div>\n"
             "<div class=\"footer\"><span>扫一扫在手机上查看当前页面</span> <a>打印</a> <a>关闭</a></div>\n"
             "</body>\n</html>\n")
 
 
-def render_page_gbk(spec: ReportSpec) -> bytes:
+def render_page_gbk(spec: ReportSpec, variant: Variant = PLAIN) -> bytes:
     """A complete old-style (table layout, upper-case tags) page encoded GBK, declared gb2312."""
-    body = render_html_body(spec)
+    body = render_html_body(spec, variant)
     page = ("<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\">\r\n<HTML>\r\n<HEAD>\r\n"
             "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">\r\n"
             f"<TITLE>{html.escape(spec.title)}</TITLE>\r\n</HEAD>\r\n<BODY bgcolor=\"#FFFFFF\">\r\n"

@@ -221,10 +221,17 @@ class Builder:
         self.add_page(d.path, m.page(d.title, body, self.charset))
 
     def render_noise(self) -> None:
+        """Columns of other news beside the disclosure pages (never reports)."""
         for path, name in (("/xwzx/", "新闻中心"), ("/xwzx/tzgg/", "通知公告"), ("/bsfw/", "办事服务"),
                            ("/hdjl/", "互动交流"), ("/zfxxgk/zfxxgkzd/", "政府信息公开制度")):
             if path in self.portal.pages:
                 continue
-            items = [(f"{path}202401/t20240115_{900 + i}.htm", f"{self.content.region}召开第{i + 1}次工作会议", "2024-01-15")
+            items = [(self.noise_url(path, 900 + i), f"{self.content.region}召开第{i + 1}次工作会议", "2024-01-15")
                      for i in range(2)]
-            self.add_page(path, m.page(name, m.list_items(items, "ul_after"), self.charset, [("/", "首页")]))
+            self.add_page(path, m.page(name, self.noise_list(items), self.charset, [("/", "首页")]))
+
+    def noise_url(self, column: str, n: int) -> str:
+        return f"{column}202401/t20240115_{n}.htm"  # the family's article URL shape
+
+    def noise_list(self, items: list[tuple[str, str, str]]) -> str:
+        return m.list_items(items, "ul_after")

@@ -222,14 +222,11 @@ class NoneBuilder(Builder):
                 f'<div class="content"><p>为进一步做好政府信息公开工作，现将有关事项通知如下。</p></div></div>')
         self.add_page(d.path, m.page(d.title, body, self.charset))
 
-    def render_noise(self) -> None:
-        for path, name in (("/xwzx/", "新闻中心"), ("/xwzx/tzgg/", "通知公告"), ("/bsfw/", "办事服务"),
-                           ("/hdjl/", "互动交流"), ("/zfxxgk/zfxxgkzd/", "政府信息公开制度")):
-            if path in self.portal.pages:
-                continue
-            items = [(f"/doc/2024/01/15/{900 + i}.shtml", f"{self.content.region}召开第{i + 1}次工作会议", "2024-01-15")
-                     for i in range(2)]
-            self.add_page(path, m.page(name, list_html(items, "ul_after"), self.charset, [("/", "首页")]))
+    def noise_url(self, column: str, n: int) -> str:
+        return f"/doc/2024/01/15/{n}.shtml"  # no family's URL shape
+
+    def noise_list(self, items: list[tuple[str, str, str]]) -> str:
+        return list_html(items, "ul_after")
 
 
 __all__ = ["NONE_FEATURES", "UNKNOWN_FEATURES", "draw_none_features", "generate"]
