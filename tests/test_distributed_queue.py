@@ -71,6 +71,45 @@ def test_renewal_keeps_a_slow_request(server: redis.Redis) -> None:
     assert site_status(server, KEYS, ["s1"], 3)["s1"] == (0, 1, False)
 
 
+def test_a_late_holder_of_an_expired_lease_drops_its_response(server: redis.Redis) -> None:
+    """A worker too slow to renew loses the lease: the request is requeued and fetched by another
+    worker, and the late holder's callback never runs, so it writes nothing after the site's
+    verdict (seen under load: reports written after the drained site's final run_end)."""
+    from scrapy.http import HtmlResponse
+
+    from crawler.distributed.leases import LeaseAckMiddleware
+
+    slow, fast = queue(server, ttl=0.3), queue(server, ttl=0.3)
+    push(slow, "http://a/late")
+    push(slow, "http://a/kept")
+    late, kept = slow.pop(), slow.pop()
+    time.sleep(0.4)  # the slow worker renews nothing
+    assert slow.claim(kept)  # expired but not yet requeued: still the slow worker's, renewed
+    again = fast.pop()  # the pop requeues the expired `late` lease first
+    assert again.url == "http://a/late" and again.meta[LEASE_META] != late.meta[LEASE_META]
+    ran: list[str] = []
+
+    def callback() -> Iterator[dict[str, str]]:
+        ran.append("late")
+        yield {"_type": "report"}
+
+    class Crawler:
+        stats = None
+        spider = type("S", (), {"xxgk_leases": slow})()
+
+    mw = LeaseAckMiddleware()
+    mw.crawler = Crawler()  # type: ignore[assignment]
+    response = HtmlResponse("http://a/late", body=b"<html></html>", request=late)
+    assert list(mw.process_spider_output(response, callback())) == []
+    assert ran == [] and late.meta[LEASE_META] not in slow.held
+    kept_response = HtmlResponse("http://a/kept", body=b"<html></html>", request=kept)
+    assert list(mw.process_spider_output(kept_response, iter([{"_type": "report"}]))) == [{"_type": "report"}]
+    slow.flush()
+    fast.done(again)
+    fast.flush()
+    assert site_status(server, KEYS, ["s1"], 3)["s1"] == (0, 0, False)
+
+
 def test_seen_url_not_queued_and_a_retry_ends_its_lease(server: redis.Redis) -> None:
     q = queue(server)
     assert push(q, "http://a/x")

@@ -105,6 +105,14 @@ for i = 2, #ARGV do
 end
 return kept
 """
+# KEYS: leases, deadlines; ARGV: ttl, id -> 1 the lease is still this holder's (deadline renewed),
+# 0 it expired and its request went back to the queue (another worker fetches it)
+CLAIM_LUA = """
+if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 0 then return 0 end
+local t = redis.call('TIME')
+redis.call('ZADD', KEYS[2], tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[1]), ARGV[2])
+return 1
+"""
 # KEYS: queue, leases, deadlines; ARGV: ids -> give leases back now (graceful stop)
 RELEASE_LUA = """
 for i = 1, #ARGV do
@@ -158,6 +166,7 @@ class Scripts:
         self.status = server.register_script(STATUS_LUA)
         self.renew = server.register_script(RENEW_LUA)
         self.release = server.register_script(RELEASE_LUA)
+        self.claim = server.register_script(CLAIM_LUA)
 
 
 _lease_counter = itertools.count(1)
@@ -204,6 +213,22 @@ class LeasedQueue(FifoQueue):
         if lease and lease in self.held:
             self.held.discard(lease)
             self.finished.add(lease)
+
+    def claim(self, request: Request | None) -> bool:
+        """Before a response's callback runs: is its lease still ours? A lease that expired (this
+        process was too slow to renew it) had its request put back in the queue, and another
+        worker fetches it; the late holder then drops its copy, writing nothing, so no record of
+        the site comes after its final verdict (written once no lease is out)."""
+        lease = request.meta.get(LEASE_META) if request is not None else None
+        if not lease or lease not in self.held:
+            return True  # not leased here (seeded in-process, or already acknowledged)
+        if self.scripts.claim(keys=[self.keys.site(self.site_id, "leases"), self.keys.site(self.site_id, "deadlines")],
+                              args=[self.ttl, lease], client=self.server):
+            return True
+        self.held.discard(lease)
+        logger.info("%s: lease of %s expired before its response was handled; dropped here (requeued for "
+                    "another worker)", self.site_id, getattr(request, "url", "?"))
+        return False
 
     def flush(self, renew: bool = False) -> None:
         """Send the batched acknowledgements; renew the leases still held every third of their time."""
@@ -328,11 +353,25 @@ class LeaseAckMiddleware:
         if leases is not None:
             leases.done(getattr(response, "request", None))
 
+    def _still_ours(self, response: Any) -> bool:
+        """False: the lease was lost (see LeasedQueue.claim); the callback is not run (its output
+        is never iterated) and the request is counted in `lease/lost`."""
+        leases = getattr(self.crawler.spider, "xxgk_leases", None)
+        if leases is None or leases.claim(getattr(response, "request", None)):
+            return True
+        if self.crawler.stats:
+            self.crawler.stats.inc_value("lease/lost")
+        return False
+
     def process_spider_output(self, response: Any, result: Any) -> Any:
+        if not self._still_ours(response):
+            return
         yield from result
         self._done(response)
 
     async def process_spider_output_async(self, response: Any, result: Any) -> Any:
+        if not self._still_ours(response):
+            return
         async for item in result:
             yield item
         self._done(response)
