@@ -15,6 +15,7 @@ import re
 import urllib.parse
 from pathlib import Path
 
+import datasette.handle_exception
 from datasette import hookimpl
 from datasette.utils import await_me_maybe, escape_sqlite
 from datasette.utils.asgi import Response
@@ -23,6 +24,11 @@ from markupsafe import Markup, escape
 from archive.store.home import Home
 from archive.serve.originals import SHA256_RE, lookup, response_parts
 from archive.serve.search import datasette_clause, fast_clause, register_functions
+
+# Datasette 0.65's default error page calls rich's print_exception outside an except block
+# whenever rich is importable (import-linter, a dev tool, pulls it in); rich raises there, so
+# every 404 became a 500. The error page itself does not need rich: switch that print off.
+datasette.handle_exception.rich = None
 
 PLUGIN = "xxgk-archive"
 LINK_COLUMNS = {"sha256", "archived_page", "archived_file"}
