@@ -45,7 +45,7 @@ import yaml  # noqa: E402
 from archive.build.builder import build, input_key  # noqa: E402
 from archive.build.headlines import headline  # noqa: E402
 from archive.build.schema import TABLES, ensure_schema  # noqa: E402
-from archive.build.text import Tools  # noqa: E402
+from archive.build.text import VERSION  # noqa: E402
 from archive.store.home import Home  # noqa: E402
 from archive.store.records import RecordWriter, capture_id_for, report_id_for  # noqa: E402
 from archive.serve.app import METADATA, serve_app  # noqa: E402
@@ -265,27 +265,27 @@ def cold_terms(n: int, rng: random.Random) -> list[str]:
     return terms[:n]
 
 
-def build_figures(args, home: Home, tools: Tools, rng: random.Random) -> tuple[dict[str, object], str]:
+def build_figures(args, home: Home, rng: random.Random) -> tuple[dict[str, object], str]:
     """Generate, bulk-parse and build the archive; returns the figures and one agency name."""
     figures: dict[str, object] = {"reports": args.reports}
     reports, t = timed(write_records, home, plan(args.reports, args.sites), args.body_chars, rng)
     figures["generate records s"] = round(t, 1)
-    cells, t_cells = timed(bulk_parse, home, reports, rng, tools.version)
+    cells, t_cells = timed(bulk_parse, home, reports, rng, VERSION)
     figures["cells"] = cells
     figures["bulk cell insert s"] = round(t_cells, 1)
-    stats, t_build = timed(build, home, progress=False, tools=tools)
+    stats, t_build = timed(build, home, progress=False)
     assert stats.parsed == 0, stats
     figures["build (fold + history + sync + FTS) s"] = round(t_build, 1)
     figures["  of which FTS optimize"] = ", ".join(stats.fts_optimized) or "none"
     figures["build total s"] = round(t_cells + t_build, 1)
-    stats, t = timed(build, home, progress=False, tools=tools)
+    stats, t = timed(build, home, progress=False)
     assert stats.skipped
     figures["rebuild, nothing new s"] = round(t, 3)
     w = RecordWriter(home, "site000", "20240302T020000Z-bench-2")
     w.write("run_start", spider="site000", platform="trs", base_url=None, start_urls=[])
     w.write("run_end", status="degraded", stats={"requests": 1})
     w.close()
-    stats, t = timed(build, home, progress=False, tools=tools)
+    stats, t = timed(build, home, progress=False)
     assert stats.parsed == 0 and not stats.skipped
     figures["rebuild, one new run (no new content) s"] = round(t, 1)
     return figures, next(iter(reports.values()))["agency"]
@@ -312,7 +312,7 @@ def main() -> int:
     else:
         shutil.rmtree(args.out, ignore_errors=True)
         home.ensure()
-        figures, agency = build_figures(args, home, Tools.load(), rng)
+        figures, agency = build_figures(args, home, rng)
     figures["db size MB"] = round(home.db.stat().st_size / 1e6, 1)
     con = sqlite3.connect(f"file:{home.db}?mode=ro", uri=True)
     fts_bytes, segments = con.execute("select (select sum(length(block)) from reports_fts_data), "

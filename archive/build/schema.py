@@ -6,6 +6,8 @@ creates what is missing and adds new columns to older databases.
 """
 from __future__ import annotations
 
+import hashlib
+
 import sqlite_utils
 from archive.build import health
 
@@ -148,6 +150,12 @@ VIEWS = {"report_summary": REPORT_SUMMARY_SQL,
          "crawl_health": health.view_sql()}  # latest run per site with its verdict (archive/build/health.py)
 
 FTS = {"reports": ["title", "agency", "body_text"], "attachments": ["text"]}
+
+
+def views_digest() -> str:
+    """Changes with any view's definition: part of the build's input fingerprint, so an
+    archive.db built before a view changed is rebuilt (the build alone writes archive.db)."""
+    return hashlib.sha256("\x1f".join(f"{k}\x1e{v}" for k, v in sorted(VIEWS.items())).encode()).hexdigest()[:16]
 
 
 def _guard_fts_update(db: sqlite_utils.Database, table: str, cols: list[str]) -> None:
