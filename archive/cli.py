@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("archive.serve.app", "serve the archive with Datasette"),
     "replica": ("replica.cli", "serve the bundled replica portals on loopback"),
     "demo": ("archive.demo", "replicas -> crawl -> build -> serve"),
+    "export": ("archive.export.cli", "WARC/WACZ of the captures, or a CSV/Parquet dataset release"),
 }
 
 

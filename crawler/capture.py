@@ -28,6 +28,18 @@ def _header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if isinstance(value, bytes) else str(value)
 
 
+def wire_fields(request: Request) -> dict[str, Any]:
+    """The status line and headers as received and the request headers sent (crawler/wire.py),
+    which a WARC response/request record needs (absent in records written before they were kept)."""
+    wire = request.meta.get("xxgk_wire")
+    if not wire:
+        return {}
+    return {"http_version": wire["protocol"], "http_reason": wire["reason"],
+            "response_headers": wire["headers"], "request_method": wire["method"],
+            "request_headers": wire["request_headers"],
+            **({"request_body": wire["request_body"]} if wire.get("request_body") else {})}
+
+
 def is_robots(url: str) -> bool:
     return url.split("?", 1)[0].endswith("/robots.txt")
 
@@ -101,6 +113,7 @@ class CaptureMiddleware(CrawlerAware):
             kind=kind,
             filename=filename,
             ext=ext,
+            **wire_fields(request),
         )
         session.stats["captures"] += 1
         session.stats["bytes"] += stored.size

@@ -65,6 +65,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ConditionalRequestMiddleware": 545,
     "crawler.middlewares.CharsetMiddleware": 542,
     "crawler.capture.CaptureMiddleware": 540,
+    # status line and headers as received, before HttpCompressionMiddleware (590) decodes the body
+    "crawler.wire.WireHeadersMiddleware": 595,
 }
 ITEM_PIPELINES = {"crawler.pipelines.RecordPipeline": 300}
 

@@ -37,3 +37,12 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q -e '.[dev]'
   touch "$stamp"
 fi
+
+# pywb replays exported WARC/WACZ in the tests. It pins redis<3 (through fakeredis), which
+# conflicts with scrapy-redis, so it lives in a tool environment of its own.
+PYWB_VERSION=2.10.0
+if [ ! -x .tools/pywb/bin/wayback ] || ! .tools/pywb/bin/pip show pywb 2>/dev/null | grep -q "^Version: $PYWB_VERSION$"; then
+  echo "setup: installing pywb $PYWB_VERSION into .tools/pywb"
+  python3 -m venv .tools/pywb
+  .tools/pywb/bin/pip install -q "pywb==$PYWB_VERSION"
+fi
