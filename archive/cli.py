@@ -12,6 +12,8 @@ import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "crawl": ("crawler.run", "crawl sites into $XXGK_HOME (all when none named)"),
+    "detect": ("crawler.detect", "tell a portal's platform, 信息公开 entry and 年度报告 columns"),
+    "sites": ("registry.cli", "the portal registry: list, check, add URL (from detection)"),
     "build": ("archive.build.builder", "(re)build archive.db from the raw store, incrementally"),
     "nightly": ("archive.nightly.run", "crawl all + build + per-site health summary"),
     "parse": ("archive.parse.cli", "parse one report file and print the result"),

@@ -231,11 +231,13 @@ def query_urls(base: str, site: str, agency: str, db: Path) -> dict[str, str]:
               "late_reports": {"year": "2022"}, "missing_reports": {"year": "2023"},
               "failed_checks": {"rule": "R1"}, "review_litigation_by_year": {},
               "report_figures": {"report_id": ""}, "search": {"q": "公开"}, "site_health": {},
-              "new_reports_feed": {}}
+              "new_reports_feed": {}, "missing_divisions": {"province": "福建省"},
+              "division_reports": {"code": "350100"}}
     urls = {}
     for name in queries:
         qs = urllib.parse.urlencode({**{"_shape": "objects"}, **params.get(name, {})})
         urls[name] = f"{base}/archive/{name}.json?{qs}"
+    urls["coverage_by_province (view)"] = f"{base}/archive/coverage_by_province.json?_shape=objects&_size=100"
     for name in ("requests_by_agency_year", "outcome_mix", "late_reports", "failed_checks"):
         urls[f"{name} (no parameters: everything)"] = f"{base}/archive/{name}.json?_shape=objects"
     urls["search (canned, trigram, no match)"] = f"{base}/archive/search.json?_shape=objects&q=" + \

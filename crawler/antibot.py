@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -141,19 +142,20 @@ class Guard:
         return self.hosts[key]
 
     # -- pacing -------------------------------------------------------------------------------
-    async def wait_turn(self, url: str) -> None:
-        """Hold a request while its host is paused, and space requests after a block."""
+    async def wait_turn(self, url: str, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        """Hold a request while its host is paused, and space requests after a block (`sleep`:
+        a wait that a stopping site cuts short, crawler/sitestop.py)."""
         h = self.host(url)
         while True:
             now = time.monotonic()
             if h.paused_until > now:
-                await asyncio.sleep(h.paused_until - now)
+                await sleep(h.paused_until - now)
                 continue
             if h.interval:
                 slot = max(now, h.next_slot)
                 h.next_slot = slot + h.interval
                 if slot > now:
-                    await asyncio.sleep(slot - now)
+                    await sleep(slot - now)
             return
 
     def forbidden_urls(self, url: str, window: float = 10.0) -> int:

@@ -4,7 +4,8 @@ scrapy-playwright launches its Node driver when the engine starts, once per craw
 runs one crawler per site, so a worker with 64 sites would start 64 drivers (seconds each) for
 the few list pages that need JavaScript. This subclass starts the driver lazily instead, in
 the crawler whose site first asks for `meta["playwright"]`. Single-machine crawls use it too
-(crawler/settings.py).
+(crawler/settings.py). Every download runs as a task its site can cut when the run ends
+early (crawler/sitestop.py).
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+
+from crawler.sitestop import SiteStop
 
 
 class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
@@ -30,4 +33,5 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 if not self._launched:
                     await self._maybe_future_from_coro(self._launch())
                     self._launched = True
-        return await super().download_request(request)
+        # a site that stops (shutdown, host down, budget) cuts its downloads after a grace period
+        return await SiteStop.of(self._crawler).cuttable(super().download_request(request))

@@ -27,14 +27,15 @@ def parse_mapping(pairs: list[str] | None, what: str) -> dict[str, str]:
 
 
 def jobs_for(sites: list[str], base_urls: dict[str, str], run_batch: str, full: bool) -> list[CrawlJob]:
-    from crawler.sites import site_spiders
+    from crawler.sites import default_sites, site_spiders
 
     known = site_spiders()
     unknown = [s for s in sites if s not in known]
     if unknown:
-        raise SystemExit(f"unknown site(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        raise SystemExit(f"unknown site(s): {', '.join(unknown)} (known: {', '.join(sorted(known))}; "
+                         "add a portal with `xxgk sites add URL`)")
     jobs = []
-    for site in sites or sorted(known):
+    for site in sites or default_sites():  # none named: the registry's active sites
         kw: dict[str, Any] = {"run_id": f"{run_batch}-{site}"}
         if site in base_urls:
             kw["base_url"] = base_urls[site]

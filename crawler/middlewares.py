@@ -20,6 +20,8 @@ from twisted.internet.error import (ConnectionLost, ConnectionRefusedError, DNSL
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler.antibot import Guard, challenge_kind, looks_blocked, pass_challenge
+from crawler.hostdown import HostFailures
+from crawler.sitestop import Interrupted, SiteStop
 
 
 class CrawlerAware:
@@ -206,6 +208,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
         self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 120.0)
         self.guard = Guard(settings)
+        self.failures = HostFailures()
+
+    @property
+    def stop(self) -> SiteStop:
+        """Every wait below goes through it, so a stop (shutdown, host down, budget) cuts it short."""
+        return SiteStop.of(self.crawler)
 
     def _delay(self, request: Request, response: Response | None = None) -> float:
         tries = request.meta.get("retry_times", 0)
@@ -230,8 +238,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
         # redirected copies inherit this: a chain is followed (and a loop seen) instead of being
         # silently dropped by the duplicate filter when it comes back to a URL already fetched
         request.dont_filter = True
-        await self.guard.wait_turn(request.url)
+        self.stop.check(request)
+        await self.guard.wait_turn(request.url, sleep=lambda s: self.stop.sleep(s, request))
         request.meta["xxgk_sent_at"] = time.monotonic()
+        request.meta.pop("download_latency", None)  # set again when this attempt's headers arrive
         return None
 
     async def process_response(self, request: Request, response: Response):  # type: ignore[override]
@@ -248,10 +258,13 @@ class BackoffRetryMiddleware(RetryMiddleware):
                     self._error(response.url, "ip_block",
                                 f"HTTP {response.status} (temporary block: {recent or 'a'} URL(s) refused): "
                                 f"host paused {wait:.0f}s, then requests spaced {host.interval:.2f}s")
-                await asyncio.sleep(wait)
+                    paused_beyond_budget(self.crawler, response.url, wait,
+                                         f"ip_block: HTTP {response.status}, pause {wait:.0f}s")
+                await self.stop.sleep(wait, request)
                 return _again(request, xxgk_blocked=tries + 1)
             self._error(response.url, "ip_block", f"still HTTP {response.status} after {tries} pauses; giving up")
         self.guard.note_answer(request.url, response.status)
+        self.failures.answered(request.url)
         if 200 <= response.status < 300:
             again = await self._check_content(request, response)
             if again is not None:
@@ -261,17 +274,26 @@ class BackoffRetryMiddleware(RetryMiddleware):
             delay = self._delay(request, response)
             self._error(response.url, f"http_{response.status}", f"HTTP {response.status}; retry "
                         f"{result.meta.get('retry_times')} of {self.max_retry_times} in {delay:.1f}s")
-            await asyncio.sleep(delay)
+            await self.stop.sleep(delay, request)
         return result
 
     async def process_exception(self, request: Request, exception: Exception):  # type: ignore[override]
+        if isinstance(exception, IgnoreRequest):
+            return None
+        kind = exception_kind(exception)
+        if kind == "timeout" and "download_latency" in request.meta:
+            self.failures.answered(request.url)  # headers came, the body trickled: the host is up
+        elif self.failures.failed(request.url, kind):
+            self.stop.stop("host_down", self.failures.describe(request.url), self.failures.host(request.url))
+        if self.stop.stopping:
+            return None  # no retry: this request's own failure is its error row
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
             delay = self._delay(request)
-            self._error(request.url, exception_kind(exception),
+            self._error(request.url, kind,
                         f"{type(exception).__name__}: {str(exception)[:200]}; retry "
                         f"{result.meta.get('retry_times')} of {self.max_retry_times} in {delay:.1f}s")
-            await asyncio.sleep(delay)
+            await self.stop.sleep(delay, request)
         return result
 
     async def _check_content(self, request: Request, response: Response) -> Request | None:
@@ -289,7 +311,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return None
         tries = request.meta.get("xxgk_wrong", 0)
         if tries < self.guard.wrong_page_retries:
-            await asyncio.sleep(self._delay(request))
+            await self.stop.sleep(self._delay(request), request)
             return _again(request, xxgk_wrong=tries + 1)
         self._error(response.url, "wrong_page", f"HTTP 200 but {why} (throttling?); tried {tries + 1} times, "
                     "not archived as the report")
@@ -304,10 +326,13 @@ class BackoffRetryMiddleware(RetryMiddleware):
                         f"it {host.solves} time(s); request dropped")
             raise IgnoreRequest(f"challenge: {response.url}")
         async with host.lock:
+            self.stop.check(request)  # a stop while this request waited for another's pass
             if host.solved_at < request.meta.get("xxgk_sent_at", 0.0):  # no cookies newer than this request's
-                try:
-                    host.cookies = await pass_challenge(request.url, self.guard.launch_options,
-                                                        self.guard.user_agent, self.guard.challenge_timeout)
+                try:  # a stopping site cuts the browser short like a download (crawler/sitestop.py)
+                    host.cookies = await self.stop.cuttable(pass_challenge(
+                        request.url, self.guard.launch_options, self.guard.user_agent, self.guard.challenge_timeout))
+                except Interrupted:
+                    raise
                 except Exception as exc:  # noqa: BLE001 - any browser failure ends in one error row
                     host.solves = self.guard.max_solves
                     self._error(response.url, "challenge", f"{label} (HTTP {response.status}) not passed in "
@@ -322,6 +347,21 @@ class BackoffRetryMiddleware(RetryMiddleware):
         new.cookies = list(host.cookies)  # type: ignore[assignment]
         new.headers.pop(b"Cookie", None)
         return new
+
+
+def paused_beyond_budget(crawler: Crawler, url: str, seconds: float, why: str) -> None:
+    """A host pause is shown on the console; one longer than the site's budget left ends the site."""
+    from crawler.progress import SiteProgress
+
+    progress = SiteProgress.of(crawler)
+    if progress is None:
+        return
+    progress.pause(url, seconds, why)
+    left = progress.seconds_left()
+    if seconds > left:
+        host = urlsplit(url).netloc
+        SiteStop.of(crawler).stop("host_down", f"host {host} paused {seconds:.0f}s ({why}), longer than the "
+                                  f"{max(0.0, left):.0f}s left of the site's budget", host)
 
 
 def _again(request: Request, **meta: Any) -> Request:

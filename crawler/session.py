@@ -49,6 +49,12 @@ class SiteState:
     # the 年度报告 columns of the latest finished run, and when a finished run last walked the portal
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)
     last_discovery: str | None = None
+    last_requests: int | None = None  # requests of the latest finished run (the default budget)
+    # the 信息公开 page the latest finished run found from the home page (its entry had moved)
+    entry_found: str | None = None
+    # document key (the doc id in a report URL) -> the report id first given to it: one report
+    # listed under two URLs stays one report even without a 索引号 (crawler.discovery.doc_key)
+    doc_reports: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, home: Home, site_id: str) -> "SiteState":
@@ -63,8 +69,11 @@ class SiteState:
                 stats = rec.get("stats") or {}
                 if stats.get("finish_reason") != "finished":
                     continue  # killed, timed out: its columns may be a part
+                state.last_requests = stats.get("requests") or state.last_requests
                 if run_columns.get(rec["run_id"]):
                     state.columns = run_columns[rec["run_id"]]
+                if stats.get("entry_found"):
+                    state.entry_found = stats["entry_found"]
                 if stats.get("discovery", "scheduled") != "skipped":  # older runs always discovered
                     state.last_discovery = rec.get("at")
             elif kind == "capture":
@@ -73,6 +82,8 @@ class SiteState:
                 if rec.get("url"):
                     atts = tuple(a["url"] for a in rec.get("attachments") or () if a.get("url"))
                     state.reports[rec["url"]] = KnownReport(rec.get("at") or "", atts)
+                    if rec.get("doc_key") and rec.get("report_id"):
+                        state.doc_reports.setdefault(rec["doc_key"], rec["report_id"])
             elif kind == "attachment":
                 state.attached.add(rec.get("capture_id") or "")
                 state.attached_urls.update(u for u in (rec.get("url"), rec.get("final_url")) if u)

@@ -50,7 +50,7 @@ CONCURRENT_ITEMS = 4
 # Bounds per site and run (no endless pagination, no runaway crawl).
 XXGK_MAX_LIST_PAGES = int(os.environ.get("XXGK_MAX_LIST_PAGES", "200"))
 XXGK_MAX_REQUESTS = int(os.environ.get("XXGK_MAX_REQUESTS", "20000"))
-XXGK_DISCOVERY_MAX_PAGES = 60
+XXGK_DISCOVERY_MAX_PAGES = int(os.environ.get("XXGK_DISCOVERY_MAX_PAGES", "300"))  # pages walked per site to find columns
 # A known report page on an unchanged list page is asked again after 1-2x this many days
 # (crawler/revalidate.py); 0 = ask every known page every run (conditionally).
 XXGK_REVALIDATE_DAYS = float(os.environ.get("XXGK_REVALIDATE_DAYS", "7"))
@@ -69,6 +69,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.wire.WireHeadersMiddleware": 595,
 }
 ITEM_PIPELINES = {"crawler.pipelines.RecordPipeline": 300}
+# Per-site progress on the console, the site's budget and stall watch (crawler/progress.py).
+EXTENSIONS = {"crawler.progress.SiteProgress": 500}
 
 # Playwright (scrapy-playwright) only for requests that ask for it (meta playwright=True);
 # the browser is launched lazily on the first such request. Debian's Chromium is used

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-TESTS = ["tests/test_hostile.py", "tests/test_hostile_units.py", "tests/test_crash.py"]
+TESTS = ["tests/test_hostile.py", "tests/test_hostile_units.py", "tests/test_crash.py", "tests/test_bounded_runs.py"]
 OUT_ENV = "XXGK_RELIABILITY_OUT"
-GROUPS = ["network", "anti-bot", "pagination", "content", "guarantee", "crash safety"]
+GROUPS = ["network", "anti-bot", "pagination", "content", "guarantee", "crash safety", "every run ends"]
 KNOBS = [
     ("XXGK_MAX_BYTES (DOWNLOAD_MAXSIZE)", "100 MB", "a response larger than this is not read (`too_large`)"),
     ("XXGK_MAX_LIST_PAGES", "200", "list/API pages per column (`too_many_pages`)"),
@@ -36,7 +36,38 @@ KNOBS = [
      "then requests spaced"),
     ("XXGK_CHALLENGE_TIMEOUT", "30 s", "time Chromium gets to pass a JS challenge"),
     ("XXGK_WRONG_PAGE_RETRIES", "2", "retries of a report URL answering another page"),
+    ("XXGK_SHUTDOWN_GRACE", "5 s", "after the first SIGTERM/SIGINT, time in-flight downloads get before they are cut"),
+    ("XXGK_HOST_DOWN_AFTER / XXGK_HOST_DOWN_SILENCE", "10 / 60 s", "a host is down after 10 connection failures "
+     "in a row (refused, reset, DNS, timeout; retries count), or 2 refusals/resets with no answer for 60 s; its "
+     "site's run ends (`host_down`, `failed`)"),
+    ("XXGK_SITE_BUDGET", "600 s + 3 × expected requests × max(DOWNLOAD_DELAY, 0.5 s)", "wall clock per site and "
+     "run (`budget_exhausted`, `degraded`); expected requests = the site's last finished run, else "
+     "XXGK_EXPECTED_REQUESTS (2000): 1 h 50 min for a first run at the default delay"),
+    ("XXGK_NIGHT_DEADLINE", "23 h", "a whole `xxgk nightly`; its crawl ends by the deadline less the build's "
+     "reserve (1 h, at most a quarter), so a night never overlaps the next"),
+    ("XXGK_STALL_SECONDS", "180 s", "no answer for a site while requests are pending: logged as stalled"),
+    ("XXGK_PROGRESS_SECONDS", "30 s", "per-site progress line on the console (0: none)"),
 ]
+BOUNDS = """\
+Every run ends by itself or on the first signal, with the defaults:
+
+- **by itself**: a site's run ends when its requests are done, at its budget (`XXGK_SITE_BUDGET`, formula
+  below), or when its host is down (`XXGK_HOST_DOWN_AFTER` connection failures in a row, or a host pause
+  longer than the budget left). A crawl of several sites therefore ends within the largest site budget plus
+  `XXGK_SHUTDOWN_GRACE`: 1 h 50 min for a first run at the default delay, 600 s + 3 s × the last run's
+  requests after that (about 25 min for a replica site). A nightly ends within `XXGK_NIGHT_DEADLINE` (23 h).
+- **on the first SIGTERM/SIGINT**: within `XXGK_SHUTDOWN_GRACE` (5 s) plus the time to write the records;
+  every site's `run_end` says `interrupted`, the exit status is 128 + the signal (143 for SIGTERM).
+
+Measured by hand once (2026-12-07, load average 10-18 on 2 cores; not a test, it takes too long): a
+first default `xxgk crawl` of the five seed sites against `xxgk replica --chaos` (every mode at once,
+one client IP for all five portals, so `ip_block` pauses them all together) ended haiyan after 17 min,
+chaoyang 19 min, jinjiang 23 min and changle 38 min, each by itself (`degraded`). fuzhou was paced by
+AutoThrottle at one request a minute from minute 10 (three 5xx per URL never let it lower the delay;
+it was logged as stalled; the console now also shows the pace); a SIGTERM at minute 45 ended it `interrupted`
+1.9 s later. Left alone it ends at its budget (1 h 50 min). The test below bounds the run that follows
+an interrupted one instead.
+"""
 
 
 def run_tests(out: Path, extra: list[str]) -> int:
@@ -97,7 +128,8 @@ def render(rows: list[dict[str, Any]], exit_code: int | None = None) -> str:
         out += [f"| {label} | {figures.get(key, '—')} |" for key, label in labels]
     else:
         out.append("No figures: the fault-injection test did not run.")
-    out += ["", "## Caps and knobs", "", "| setting | default | bounds |", "|---|---|---|"]
+    out += ["", "## Bounds on a run", "", BOUNDS]
+    out += ["## Caps and knobs", "", "| setting | default | bounds |", "|---|---|---|"]
     out += [f"| `{cell(k)}` | {cell(d)} | {cell(b)} |" for k, d, b in KNOBS]
     return "\n".join(out) + "\n"
 

@@ -131,7 +131,8 @@ def test_canned_queries_execute(built):
     meta = yaml.safe_load((REPO / "datasette-metadata.yml").read_text(encoding="utf-8"))
     queries = meta["databases"]["archive"]["queries"]
     assert len(queries) >= 10
-    params = {"q": "应急", "agency": "应急", "year": "", "site": "", "rule": "", "report_id": ""}
+    params = {"q": "应急", "agency": "应急", "year": "", "site": "", "rule": "", "report_id": "",
+              "province": "", "code": "350112"}
     for name, query in queries.items():
         rows = q(home, query["sql"], params)
         assert isinstance(rows, list), name

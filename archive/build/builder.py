@@ -37,6 +37,7 @@ from archive.store.fsutil import db_lock, fsync_path
 from archive.store.home import Home
 from archive.store.records import iter_records, record_files, short_hash, utcnow
 from archive.store.raw import RawStore
+from registry import census
 
 COMMIT_EVERY = 200
 OFFICE_EXTS = {"doc", "wps"}
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def input_fingerprint(home: Home, version: str) -> str:
-    h = hashlib.sha256(f"schema{SCHEMA_VERSION}|{views_digest()}|{version}".encode())
+    h = hashlib.sha256(f"schema{SCHEMA_VERSION}|{views_digest()}|{version}|{census.input_key()}".encode())
     for p in record_files(home):
         st = p.stat()
         h.update(f"|{p.relative_to(home.root)}|{st.st_size}|{st.st_mtime_ns}".encode())
@@ -165,6 +166,9 @@ def _build_into(db: sqlite_utils.Database, home: Home, version: str, parse: bool
             db.execute(f"delete from {table} where report_id not in (select report_id from reports)")
     db.conn.commit()
     _parse_stage(db, home, version, parse, folded, force, progress, stats)
+    census_error = census.write_from_registry(db)  # divisions x registry x reports (registry/census.py)
+    if census_error:
+        print(f"xxgk build: coverage census not updated: {census_error}", file=sys.stderr)
     stats.fts_optimized = tuple(optimize_fts(db))
     db.conn.commit()
     return stats

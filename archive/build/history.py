@@ -8,8 +8,11 @@ lines from re-runs or several workers merge.
 History rules (spec/archive.md, reports):
 - a report is *seen* by a `report` record, by a `listing` that shows one of its URLs, by a
   `not_modified` or a 2xx `capture` of one of its URLs;
-- it is *gone* after a later run whose listings are complete (finished `ok`, or `degraded`
-  only by faults of report pages and attachments) and listed the report's column without it, or on a 404/410 (error record `http_404`/`http_410` or capture status) for its URL;
+- it is *gone* after a later run that read the report's column completely and listed it
+  without the report (per column: `_complete_columns`; older runs without
+  `incomplete_columns` in their stats only when finished `ok`, or `degraded` only by faults of
+  report pages and attachments), or on a 404/410 (error record `http_404`/`http_410` or
+  capture status) for its URL; URLs are compared normalised (`archive.store.urlnorm`);
 - walking the events in time order gives first_seen, last_seen, removed_at (cleared when it
   comes back: a `returned` event is recorded), and a `changed` event whenever one of its URLs
   serves a new sha256 (the same report listed at two URLs with different page chrome is two
@@ -23,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.store import urlnorm
 from archive.store.records import short_hash
 
 GONE_STATUSES = {404, 410}
@@ -91,7 +95,9 @@ class _Acc:
         if row["status"] is None or STATUS_RANK.get(status, 2) > STATUS_RANK.get(row["status"], 2):
             row["status"] = status
         for k, v in (rec.get("stats") or {}).items():  # several workers: numbers add up
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if k == "incomplete_columns":  # several workers: any worker's incomplete read counts
+                row["stats"][k] = sorted(set(row["stats"].get(k) or ()) | set(v or ()))
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
                 row["stats"][k] = row["stats"].get(k, 0) + v
             else:
                 row["stats"][k] = v
@@ -218,13 +224,33 @@ def _runs_with_complete_listings(acc: _Acc) -> set[str]:
             if row["status"] == "ok" or (row["status"] == "degraded" and run not in harmful)}
 
 
+def _complete_columns(acc: _Acc, run: str, run_row: dict[str, Any], trusted: bool) -> set[str]:
+    """The columns whose listing in `run` can prove a report gone.
+
+    Per column (issue #13 §2): a run that finished and says which columns it could not read
+    completely (`incomplete_columns` in its stats) proves absences in every other column it
+    listed, whatever failed elsewhere on the site (a retried 503, a broken report page, an
+    unreachable sub-site). Older runs, without that field, count as a whole (`trusted`).
+    """
+    listed = acc.run_listed.get(run)
+    if not listed:
+        return set()
+    stats = run_row.get("stats") or {}
+    if "incomplete_columns" in stats:
+        if stats.get("finish_reason") != "finished":
+            return set()
+        return set(listed) - set(stats.get("incomplete_columns") or ())
+    return set(listed) if trusted else set()
+
+
 def _fold_reports(acc: _Acc) -> None:
     out = acc.out
-    ok_runs: dict[str, list[str]] = defaultdict(list)
+    ok_runs: dict[str, list[tuple[str, set[str]]]] = defaultdict(list)
     trusted = _runs_with_complete_listings(acc)
     for run, run_row in out.runs.items():
-        if run in trusted and acc.run_listed.get(run):
-            ok_runs[run_row["site_id"]].append(run)
+        usable = _complete_columns(acc, run, run_row, run in trusted)
+        if usable:
+            ok_runs[run_row["site_id"]].append((run, usable))
     atts_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for att in out.attachments.values():
         atts_of[att["report_id"]].append(att)
@@ -250,11 +276,14 @@ def _fold_reports(acc: _Acc) -> None:
             events += [(at, 1, "gone", run, None) for at, run in acc.url_gone.get(u, ())]
         column = row.get("column_url")
         site = row["site_id"]
-        for run in ok_runs.get(site, ()):
+        spelled = {urlnorm.normalize(u) for u in urls}
+        for run, usable in ok_runs.get(site, ()):
             listed = acc.run_listed[run]
-            shown = listed.get(column) if column in listed else (
-                None if column else set().union(*listed.values()))
-            if shown is not None and not (urls & shown):
+            if column:
+                shown = listed.get(column) if column in usable else None
+            else:
+                shown = set().union(*listed.values()) if usable >= set(listed) else None
+            if shown is not None and not (urls & shown) and not (spelled & {urlnorm.normalize(u) for u in shown}):
                 events.append((out.runs[run]["finished_at"] or acc.run_last_at.get(run, ""), 1,
                                "gone", run, None))
         row.update(_walk(rid, site, sorted(events, key=lambda e: (e[0], e[1])), out))

@@ -47,7 +47,7 @@ SHORT = {"new_reports": "new", "changed_reports": "changed", "removed_reports": 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sites", action="append", metavar="SITE[,SITE...]",
-                   help="crawl only these sites (repeatable; default: every configured site "
+                   help="crawl only these sites (repeatable; default: every active registry site "
                         "plus every --platform-site)")
     p.add_argument("--base-url", action="append", metavar="SITE=URL",
                    help="rebase a site onto a replica (repeatable)")
@@ -65,6 +65,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="crawl processes the sites are split over (default: CPUs, at most 4)")
     p.add_argument("--crawl-timeout", type=float, default=6 * 3600,
                    help="seconds before the crawl is stopped (graceful, then killed; default 6 h)")
+    p.add_argument("--deadline", default=None, metavar="DURATION",
+                   help="the whole night's deadline, e.g. 8h (default $XXGK_NIGHT_DEADLINE or 23h): the crawl "
+                        "ends in time for the build, so a night never overlaps the next")
 
 
 # -- planning ----------------------------------------------------------------------------------
@@ -75,7 +78,7 @@ def _split_sites(values: list[str] | None) -> list[str]:
 def plan_jobs(args: argparse.Namespace, batch: str) -> list[dict[str, Any]]:
     """The crawl jobs as plain dicts (they cross into the child process as JSON)."""
     from crawler.jobs import jobs_for, parse_mapping
-    from crawler.sites import platform_spiders, site_spiders
+    from crawler.sites import default_sites, platform_spiders
 
     base_urls = parse_mapping(args.base_url, "--base-url")
     generic: dict[str, tuple[str, str]] = {}
@@ -86,7 +89,7 @@ def plan_jobs(args: argparse.Namespace, batch: str) -> list[dict[str, Any]]:
             raise SystemExit(f"--platform-site must look like SITE=PLATFORM:URL with PLATFORM one of "
                              f"{', '.join(platforms)}; got {site}={spec}")
         generic[site] = (platform, url)
-    wanted = _split_sites(args.sites) or sorted(site_spiders()) + sorted(generic)
+    wanted = _split_sites(args.sites) or default_sites() + sorted(generic)
     known = [s for s in wanted if s not in generic]
     jobs = [asdict(j) for j in jobs_for(known, base_urls, batch, args.full)] if known else []
     for site in (s for s in wanted if s in generic):
@@ -103,9 +106,10 @@ def crawl_child(spec: dict[str, Any]) -> int:
     """Runs in the child: `python -m archive.nightly.run < spec.json`."""
     from crawler.jobs import CrawlJob
     from crawler.run import run_jobs
+    from crawler.shutdown import SHUTDOWN
 
     run_jobs([CrawlJob(**j) for j in spec["jobs"]], spec.get("settings") or {})
-    return 0
+    return SHUTDOWN.exit_code if SHUTDOWN.requested else 0
 
 
 def run_crawl(home: Home, jobs: list[dict[str, Any]], settings: dict[str, Any], lock_fd: int,
@@ -113,17 +117,19 @@ def run_crawl(home: Home, jobs: list[dict[str, Any]], settings: dict[str, Any], 
     """Crawl in child processes that inherit the lock; SIGTERM is forwarded (graceful Scrapy stop).
 
     One Scrapy process is CPU-bound at a few dozen responses a second (it parses every page,
-    304s included), so many sites are split round-robin over `processes` children.
+    304s included), so many sites are split round-robin over `processes` children. Each site's
+    budget ends by `timeout` (XXGK_RUN_DEADLINE), so the children end by themselves in time.
     """
-    env = {**os.environ, "XXGK_HOME": str(home.root)}
+    env = {**os.environ, "XXGK_HOME": str(home.root), "XXGK_RUN_DEADLINE": str(time.time() + timeout)}
     groups = [jobs[i::processes] for i in range(max(1, min(processes, len(jobs))))]
     procs: list[subprocess.Popen[bytes]] = []
 
-    def forward(*_: Any) -> None:
+    def forward(signum: int, _: Any) -> None:
+        INTERRUPTED.append(signum)
         for p in procs:
-            p.send_signal(signal.SIGTERM)
+            p.send_signal(signum)  # the child ends its sites `interrupted` (crawler/shutdown.py)
 
-    previous = signal.signal(signal.SIGTERM, forward)
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         with open(log, "ab") as out:
             for group in groups:
@@ -134,19 +140,23 @@ def run_crawl(home: Home, jobs: list[dict[str, Any]], settings: dict[str, Any], 
                 assert proc.stdin is not None
                 proc.stdin.write(json.dumps({"jobs": group, "settings": settings}).encode())
                 proc.stdin.close()
-            deadline = time.monotonic() + timeout
+            deadline = time.monotonic() + timeout + 60  # the sites' budgets end them by `timeout`
             return max(_wait(p, deadline) for p in procs)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+INTERRUPTED: list[int] = []  # signals the nightly received (its crawl children got them too)
 
 
 def _wait(proc: subprocess.Popen[bytes], deadline: float) -> int:
     try:
         return proc.wait(max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGTERM)  # Scrapy closes its spiders: run_end is written
+        proc.send_signal(signal.SIGTERM)  # every site ends `interrupted` (crawler/shutdown.py)
         try:
-            return proc.wait(120)
+            return proc.wait(60)
         except subprocess.TimeoutExpired:
             proc.kill()
             return proc.wait()
@@ -237,13 +247,20 @@ def run(args: argparse.Namespace) -> int:
     try:
         if lock.stale:
             print(f"xxgk nightly: cleared a stale lock: {lock.stale}", file=sys.stderr)
+        from crawler.budget import crawl_share, night_deadline, parse_duration
+
         jobs = plan_jobs(args, batch)
         started = time.monotonic()
+        night = parse_duration(args.deadline) if args.deadline else night_deadline()
         summary.crawl_exit = run_crawl(home, jobs, crawl_settings(args), lock.fd or -1, log,
-                                       args.crawl_timeout, args.processes)
+                                       min(args.crawl_timeout, crawl_share(night)), args.processes)
         summary.build["crawl_seconds"] = round(time.monotonic() - started, 2)
+        if INTERRUPTED:  # stop now: the records are safe, the next night builds them
+            print(f"xxgk nightly: {signal.Signals(INTERRUPTED[0]).name} received: crawl ended, build skipped, "
+                  "lock released", file=sys.stderr)
+            return 128 + INTERRUPTED[0]
         summary.exit_status = _build_and_judge(home, jobs, args.max_error_rate, summary, args.parse)
-    except SystemExit as exc:  # argument errors from the planners
+    except (SystemExit, ValueError) as exc:  # argument errors from the planners
         print(f"xxgk nightly: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:

@@ -38,7 +38,7 @@ from crawler.jobs import CrawlJob
 
 logger = logging.getLogger(__name__)
 
-STATUS_RANK = {"ok": 0, "degraded": 1, "failed": 2}
+STATUS_RANK = {"ok": 0, "degraded": 1, "failed": 2, "interrupted": 3}
 
 
 def overlay(settings: Settings, crawl_id: str | None = None) -> Settings:
@@ -137,7 +137,7 @@ def merged_results(home: Home, run_ids: list[str]) -> dict[str, dict[str, Any]]:
         if rec["run_id"] not in wanted:
             continue
         row = out.setdefault(rec["site_id"], {"status": "ok"})
-        if STATUS_RANK.get(rec.get("status"), 2) > STATUS_RANK[row["status"]]:
+        if STATUS_RANK.get(rec.get("status"), 2) > STATUS_RANK.get(row["status"], 2):
             row["status"] = rec.get("status") or "failed"
         for k, v in (rec.get("stats") or {}).items():
             if isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -196,6 +196,10 @@ def run(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     run_ids = Worker(args.worker, settings, server, keys, home).run()
     results = merged_results(home, run_ids)
     print(format_summary(results))
+    from crawler.shutdown import SHUTDOWN
+
+    if SHUTDOWN.requested:  # this worker's site runs ended `interrupted`, its leases given back
+        return SHUTDOWN.exit_code
     return 0 if results and all(r["status"] != "failed" for r in results.values()) else 1
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from redis import Redis
 from scrapy import Spider, signals
-from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess  # noqa: F401 - the type of Worker.process
 from scrapy.exceptions import DontCloseSpider
 from scrapy.settings import Settings
 from twisted.internet.task import LoopingCall
@@ -38,6 +38,7 @@ from archive.store.home import Home
 from archive.store.records import RecordWriter
 from crawler.distributed.leases import Keys, Scripts, site_status
 from crawler.session import ArchiveSession
+from crawler.sitestop import Interrupted, SiteStop
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ class DistributedSpiderMixin:
     def on_error(self, failure: Failure) -> None:
         super().on_error(failure)  # type: ignore[misc]
         leases = getattr(self, "xxgk_leases", None)
+        if failure.check(Interrupted) and SiteStop.of(self.crawler).reason == "shutdown":  # type: ignore[attr-defined]
+            return  # not done: its lease goes back to the queue as the worker stops (crawler/shutdown.py)
         if leases is not None:
             leases.done(getattr(failure, "request", None))
 
@@ -161,7 +164,9 @@ class Worker:
         install_reactor(self.settings["TWISTED_REACTOR"])  # before anything imports the default one
         from twisted.internet import reactor
 
-        self.process = CrawlerProcess(self.settings, install_root_handler=True)
+        from crawler.shutdown import BoundedCrawlerProcess
+
+        self.process = BoundedCrawlerProcess(self.settings, install_root_handler=True)
         loop = LoopingCall(self.tick)
         reactor.callWhenRunning(lambda: loop.start(self.settings.getfloat("XXGK_WORKER_POLL", 1.0))
                                 .addErrback(self._tick_failed))
@@ -177,6 +182,10 @@ class Worker:
     def tick(self) -> None:
         from twisted.internet import reactor
 
+        from crawler.shutdown import SHUTDOWN
+
+        if SHUTDOWN.requested:  # no new site crawlers; the open ones are ending (crawler/shutdown.py)
+            return
         jobs = self.registry()
         done = {m.decode() for m in self.server.smembers(self.keys.crawl_key("done"))}
         pending = [s for s in jobs if s not in done]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from crawler.pages import gkmlpt, jcms, trs
+from crawler.pages import generic, gkmlpt, jcms, trs
 from crawler.pages.common import Link
 
 DetailParser = Callable[[str, str], tuple[str, dict[str, str], list[Link]]]
@@ -17,4 +17,5 @@ DETAIL_PARSERS: dict[str, DetailParser] = {
     "trs": trs.parse_detail,
     "gkmlpt": gkmlpt.parse_detail,
     "jcms": jcms.parse_detail,
+    "generic": generic.parse_detail,
 }

@@ -7,11 +7,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
 from lxml.cssselect import CSSSelector
+
+from archive.store import urlnorm
 
 WS = r"[\s\u3000\xa0]*"
 # A column name is annual-report vocabulary only (optionally after a year); a report title
@@ -156,7 +158,8 @@ def metadata_block(root: lxml.html.HtmlElement, max_tokens: int = 400) -> dict[s
                 value, i = tokens[i + 1], i + 1
         else:
             m = _LABEL_ONLY.match(tok)
-            if m and squash(m.group("label")) in META_LABELS and (tok.endswith(("：", ":")) or len(squash(tok)) <= 5):
+            if m and squash(m.group("label")) in META_LABELS and (tok.endswith(("：", ":")) or len(squash(tok)) <= 5
+                                                                 or tok.lstrip().startswith("[")):
                 field_ = META_LABELS[squash(m.group("label"))]
                 if i + 1 < len(tokens) and not _is_label(tokens[i + 1]):
                     value, i = tokens[i + 1], i + 1
@@ -204,14 +207,38 @@ class Link:
 def anchors(elements: Iterable[Any], base_url: str) -> Iterator[tuple[Any, str]]:
     """Each `<a>` of `elements` with a followable href, and that href made absolute."""
     for a in elements:
-        href = (a.get("href") or "").strip()
-        if href and not href.startswith(("javascript:", "mailto:", "#")):
-            yield a, urljoin(base_url, href)
+        href = urlnorm.clean_href(a.get("href"))
+        if href and not href.lower().startswith(("javascript:", "mailto:", "#", "tel:")):
+            yield a, urlnorm.join(base_url, href)
+
+
+def item_date(a: Any) -> str | None:
+    """The date printed beside a list item's link: in its parent, else in the row around it
+    (a table row, a `div` row) when that row holds this one link only."""
+    node = a.getparent()
+    for _ in range(2):
+        if node is None:
+            return None
+        found = iso_date(text_content(node))
+        if found:
+            return found
+        node = node.getparent()
+        if node is not None and sum(1 for _ in node.iter("a")) > 1:
+            return None
+    return None
+
+
+def link_text(a: Any) -> str:
+    """What a link says: its text, else its title, else the alt text of an image inside it
+    (home pages often link 政府信息公开 with a picture)."""
+    text = clean(text_content(a)) or clean(a.get("title"))
+    if not text:
+        text = next((clean(img.get("alt")) for img in a.iter("img") if img.get("alt")), "")
+    return text
 
 
 def links(root: lxml.html.HtmlElement, base_url: str) -> list[Link]:
-    return [Link(url, clean(text_content(a)) or clean(a.get("title")), dict(a.attrib))
-            for a, url in anchors(root.iter("a"), base_url)]
+    return [Link(url, link_text(a), dict(a.attrib)) for a, url in anchors(root.iter("a"), base_url)]
 
 
 def is_attachment_url(url: str) -> bool:
@@ -235,12 +262,12 @@ def attachment_links(anchor_elements: Iterable[Any], scripts: Iterable[Any], bas
         code = script.text or ""
         # (substring checks first: each pattern needs them, and a miss spares a scan with backtracking)
         for href, inner in SCRIPT_LINK_RE.findall(code) if "<a" in code or "<A" in code else ():
-            url = urljoin(base_url, href)
+            url = urlnorm.join(base_url, href)
             if is_attachment_url(url):
                 text = clean(lxml.html.fragment_fromstring(f"<span>{inner}</span>").text_content()) if inner else ""
                 seen.setdefault(url, Link(url, text, {"js_only": True}))
         for href in SCRIPT_TRS_FILE_RE.findall(code) if "P0" in code or "W0" in code else ():
-            url = urljoin(base_url, href)
+            url = urlnorm.join(base_url, href)
             seen.setdefault(url, Link(url, "", {"js_only": True}))
     return list(seen.values())
 

@@ -5,7 +5,9 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
+
+from archive.store import urlnorm
 
 from crawler.pages import common
 
@@ -64,6 +66,14 @@ def annual_categories(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return bool(common.COLUMN_NAME_RE.fullmatch(common.squash(str(node.get("name", ""))))) \
             and not node.get("jump_url")
 
+    def below(node: dict[str, Any]) -> list[dict[str, Any]]:
+        # below an annual node every category counts, whatever its name (years, unit types)
+        out = [node]
+        for child in node.get("children") or []:
+            if not child.get("jump_url"):
+                out.extend(below(child))
+        return out
+
     def walk(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for node in nodes:
@@ -71,7 +81,7 @@ def annual_categories(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if deeper:
                 out.extend(deeper)
             elif is_annual(node):
-                out.append(node)
+                out.extend(below(node))
         return out
     return walk(tree)
 
@@ -118,11 +128,10 @@ def nfcms_list(html: str, url: str) -> list[tuple[str, str, str | None]]:
     root = common.parse_html(html)
     out: dict[str, tuple[str, str, str | None]] = {}
     for a in root.iter("a"):
-        full = urljoin(url, (a.get("href") or "").strip())
+        full = urlnorm.join(url, a.get("href"))
         if DETAIL_RE.search(urlsplit(full).path) and "/gkmlpt/" not in full:
-            parent = a.getparent()
             out.setdefault(full, (full, common.clean(a.get("title")) or common.clean(a.text_content()),
-                                  common.iso_date(parent.text_content()) if parent is not None else None))
+                                  common.item_date(a)))
     return list(out.values())
 
 
@@ -130,4 +139,4 @@ NFCMS_NEXT_RE = re.compile(r"""href=["']([^"']*index_(\d+)\.html)["']""")
 
 
 def nfcms_pages(html: str, url: str) -> list[str]:
-    return sorted({urljoin(url, m.group(1)) for m in NFCMS_NEXT_RE.finditer(html)})
+    return sorted({urlnorm.join(url, m.group(1)) for m in NFCMS_NEXT_RE.finditer(html)})

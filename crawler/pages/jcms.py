@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urlsplit
+
+from archive.store import urlnorm
 
 from crawler.pages import common
 
@@ -38,7 +40,7 @@ def records_and_duplicates(text: str, url: str) -> tuple[list[tuple[str, str, st
     for cdata in RECORD_RE.findall(text):
         root = common.parse_html(f"<html><body>{cdata}</body></html>")
         for a in root.iter("a"):
-            full = urljoin(url, (a.get("href") or "").strip())
+            full = urlnorm.join(url, a.get("href"))
             if DETAIL_RE.search(urlsplit(full).path) or common.is_attachment_url(full):
                 dups += full in out
                 out.setdefault(full, (full, common.clean(a.get("title")) or common.clean(a.text_content()),
@@ -78,6 +80,60 @@ def proxy_requests(column_url: str, page: JcmsList) -> list[tuple[str, dict[str,
         out.append((f"{origin}{PROXY_PATH}?{q}", params))
         start = end + 1
     return out
+
+
+JPAAS_QUERY_RE = re.compile(r"""querydata\s*=\s*(["'])(\{.*?\})\1""", re.I | re.S)
+JPAAS_PATH = "/api-gateway/jpaas-publish-server/front/page/build/unit"
+JPAAS_COUNT_RE = re.compile(r"""\bcount\s*=\s*["']?(\d+)""", re.I)
+
+
+def jpaas_query(html: str) -> dict[str, str] | None:
+    """The `queryData` of a jpaas-publish-server column shell (webId, pageId, tagId, tplSetId)."""
+    m = JPAAS_QUERY_RE.search(html)
+    if not m:
+        return None
+    raw = m.group(2).replace("&quot;", '"').replace("&#39;", "'")
+    pairs = re.findall(r"""['"]?(\w+)['"]?\s*:\s*['"]([^'"]*)['"]""", raw)
+    q = dict(pairs)
+    return q if q.get("pageId") and q.get("webId") else None
+
+
+def jpaas_url(column_url: str, query: dict[str, str], page_no: int, page_size: int = 50) -> str:
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(column_url))
+    params = {"parseType": "bulidstatic", "webId": query["webId"], "tplSetId": query.get("tplSetId", ""),
+              "pageType": "column", "tagId": query.get("tagId", ""), "editType": "null",
+              "pageId": query["pageId"],
+              "paramJson": '{"pageNo":%d,"pageSize":%d}' % (page_no, page_size)}
+    return f"{origin}{JPAAS_PATH}?{urlencode(params)}"
+
+
+def parse_jpaas(body: str, url: str) -> tuple[list[tuple[str, str, str | None]], int | None]:
+    """(items, total count) of one gateway answer `{"success":…, "data":{"html": …}}`."""
+    import json
+
+    data = json.loads(body)
+    if not isinstance(data, dict) or data.get("success") is False:
+        raise ValueError(f"gateway refused: {str(data)[:120]}")
+    html = (data.get("data") or {}).get("html") or ""
+    root = common.parse_html(f"<html><body>{html}</body></html>")
+    out: dict[str, tuple[str, str, str | None]] = {}
+    for a, full in common.anchors(root.iter("a"), url):
+        if DETAIL_RE.search(urlsplit(full).path) or common.is_attachment_url(full):
+            out.setdefault(full, (full, common.clean(a.get("title")) or common.clean(a.text_content()),
+                                  common.item_date(a)))
+    m = JPAAS_COUNT_RE.search(html)
+    return list(out.values()), int(m.group(1)) if m else None
+
+
+def rendered_items(html: str, url: str) -> list[tuple[str, str, str | None]]:
+    """Report links of a column page as Chromium rendered it (a jpaas list written by script)."""
+    root = common.parse_html(html)
+    out: dict[str, tuple[str, str, str | None]] = {}
+    for a, full in common.anchors(root.iter("a"), url):
+        if DETAIL_RE.search(urlsplit(full).path):
+            out.setdefault(full, (full, common.clean(a.get("title")) or common.clean(a.text_content()),
+                                  common.item_date(a)))
+    return list(out.values())
 
 
 def parse_detail(html: str, url: str) -> tuple[str, dict[str, str], list[common.Link]]:

@@ -5,10 +5,13 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from archive.store import urlnorm
+
 from crawler.pages import common
 
 DETAIL_RE = re.compile(r"/t\d{8}_\d+\.s?html?$")
 PAGER_RE = re.compile(r"createPageHTML\(\s*(?:['\"][\w-]+['\"]\s*,\s*)?(\d+)\s*,\s*(\d+)\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]")
+PAGE_LINK_RE = re.compile(r"(?:^|/)(?:index|default)_\d+\.s?html?$")
 COUNT_PAGE_RE = re.compile(r"var\s+countPage\s*=\s*(\d+)")
 TITLE_SELECTORS = ("#font_title", ".article_title", ".xxgk_title", "h1", ".title")
 
@@ -21,6 +24,7 @@ class TrsList:
     stem: str
     ext: str
     duplicates: int = 0  # detail links shown more than once
+    pager_links: tuple[str, ...] = ()  # index_N pages linked as 下一页/尾页/page numbers
 
 
 def parse_list(html: str, url: str) -> TrsList:
@@ -28,32 +32,38 @@ def parse_list(html: str, url: str) -> TrsList:
     items: dict[str, tuple[str, str, str | None]] = {}
     dups = 0
     for a in root.iter("a"):
-        href = (a.get("href") or "").strip()
-        if not href:
+        href = urlnorm.clean_href(a.get("href"))
+        if not href or href.lower().startswith("javascript:"):
             continue
-        full = urljoin(url, href)
+        full = urlnorm.join(url, href)
         if not DETAIL_RE.search(urlsplit(full).path):
             continue
         title = common.clean(a.get("title")) or common.clean(a.text_content())
-        container = a.getparent()
-        date = common.iso_date(container.text_content()) if container is not None else None
+        date = common.item_date(a)
         if full in items:
             dups += 1
         items.setdefault(full, (full, title, date))
+    pager = tuple(sorted({urlnorm.join(url, a.get("href")) for a in root.iter("a")
+                          if PAGE_LINK_RE.search(urlnorm.clean_href(a.get("href")))}))
     m = PAGER_RE.search(html)
     if m:
-        return TrsList(list(items.values()), int(m.group(1)), int(m.group(2)), m.group(3), m.group(4), dups)
+        return TrsList(list(items.values()), int(m.group(1)), int(m.group(2)), m.group(3), m.group(4), dups, pager)
     m = COUNT_PAGE_RE.search(html)
     stem, ext = _stem_ext(url)
-    return TrsList(list(items.values()), int(m.group(1)) if m else None, 0 if m else None, stem, ext, dups)
+    return TrsList(list(items.values()), int(m.group(1)) if m else None, 0 if m else None, stem, ext, dups, pager)
 
 
 def page_urls(list_url: str, page: TrsList) -> list[str]:
     """index_1 … index_{N-1} next to the first page (0-based createPageHTML)."""
-    if not page.page_count or page.current not in (0, None):
-        return []
+    linked = list(page.pager_links)
+    first = re.search(r"/(?:[A-Za-z]+\.s?html?)?$", urlsplit(list_url).path) is not None
+    if not page.page_count or not first:
+        return linked
     base = list_url.rsplit("/", 1)[0] + "/"
-    return [urljoin(base, f"{page.stem}_{k}.{page.ext}") for k in range(1, page.page_count)]
+    # 0-based pagers name page 2 `index_1`, 1-based ones `index_2` (trs-fujian.md §5.1): announce
+    # both ranges; the page that does not exist answers 404 and is skipped
+    announced = [urljoin(base, f"{page.stem}_{k}.{page.ext}") for k in range(1, page.page_count + 1)]
+    return announced + [u for u in linked if u not in announced]
 
 
 def _stem_ext(url: str) -> tuple[str, str]:

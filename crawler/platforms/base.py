@@ -23,9 +23,10 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from archive.store import urlnorm
 from archive.store.home import check_site_id
 from archive.store.records import capture_id_for, report_id_for, short_hash
-from crawler import revalidate
+from crawler import discovery, reportness, revalidate, sitestop
 from crawler.middlewares import exception_kind
 from crawler.pages import common
 from crawler.session import ArchiveSession
@@ -74,7 +75,12 @@ class PortalSpider(scrapy.Spider):
     county: str = ""
     home_url: str = ""
     entry_urls: ClassVar[list[str]] = []
+    # every URL the field guide gives as evidence for the portal (known columns, known
+    # report pages): more footholds for a crawl than the entry alone
+    footholds: ClassVar[list[str]] = []
     extra_hosts: ClassVar[list[str]] = []  # other hosts of the same government (attachments, sub-domains)
+    registry_status: str = ""  # active | unverified (registry/sites.py); "" for an ad hoc crawl
+    family: str = ""           # the registry's platform family (may be finer than `platform`)
 
     detail_url_re: ClassVar[re.Pattern[str]] = re.compile(r"$^")
     # bytes every report page of the platform carries (a 200 without any is throttling by wrong content)
@@ -91,11 +97,16 @@ class PortalSpider(scrapy.Spider):
     def __init__(self, *args: Any, base_url: str | None = None, start_url: str | None = None,
                  site_id: str | None = None, host_map: str | None = None, incremental: str = "1",
                  max_list_pages: str | None = None, run_id: str | None = None, worker: str | None = None,
-                 **kwargs: Any):
+                 home_url: str | None = None, footholds: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if start_url:
             self.entry_urls = [start_url]
-            self.home_url = self.home_url or _origin(start_url) + "/"
+            self.home_url = home_url or self.home_url or _origin(start_url) + "/"
+        elif home_url:
+            self.home_url = home_url
+        if footholds:
+            self.footholds = [u for u in (json.loads(footholds) if footholds.lstrip().startswith("[")
+                                          else footholds.split(",")) if u]
         if site_id:
             self.site_id = site_id
         if not self.site_id or not self.entry_urls:
@@ -118,7 +129,13 @@ class PortalSpider(scrapy.Spider):
         self._run_id, self._worker = run_id, worker
         self._max_list_pages_arg = max_list_pages
         self.max_list_pages = int(max_list_pages or 200)  # from_crawler applies the settings
-        self.max_discovery_pages, self.max_requests = 60, 0
+        self.max_discovery_pages, self.max_requests = 300, 0
+        self.moved: list[dict[str, Any]] = []          # entry_moved / column_moved notes for run_end
+        self.entry_found: str | None = None            # the 信息公开 page found from the home page
+        self.incomplete_columns: set[str] = set()      # columns whose list was not read completely
+        self.not_reports = 0                           # pages read from a column that are no reports
+        self.doc_reports: dict[str, str] = {}          # doc key -> report id given this run
+        self._home_walked = False
         self.columns_seen: set[str] = set()
         self.column_items: dict[str, set[str]] = {}   # column -> report URLs its pages showed
         self.column_pages: dict[str, set[str]] = {}   # column -> list page URLs requested
@@ -137,7 +154,7 @@ class PortalSpider(scrapy.Spider):
         spider.attached = set(spider.session.state.attached)
         s = crawler.settings
         spider.max_list_pages = int(spider._max_list_pages_arg or s.getint("XXGK_MAX_LIST_PAGES", 200))
-        spider.max_discovery_pages = s.getint("XXGK_DISCOVERY_MAX_PAGES", 60)
+        spider.max_discovery_pages = s.getint("XXGK_DISCOVERY_MAX_PAGES", 300)
         spider.max_requests = s.getint("XXGK_MAX_REQUESTS", 20000)
         spider.revalidate_days = s.getfloat("XXGK_REVALIDATE_DAYS", revalidate.DEFAULT_DAYS)
         spider.discovery = spider.discovery_mode(s.getfloat("XXGK_REDISCOVER_DAYS", revalidate.DEFAULT_DAYS))
@@ -178,8 +195,17 @@ class PortalSpider(scrapy.Spider):
             "structure_errors": counts.get("structure_errors", 0),
             "finish_reason": reason,
             "discovery": self.discovery,  # scheduled | skipped (known columns reopened) | fallback
+            # entry_moved / column_moved: what moved and what was found instead (not failures)
+            "moved": self.moved, "entry_found": self.entry_found,
+            # columns whose list was not read completely: no removal is decided from them
+            "incomplete_columns": sorted(self.incomplete_columns),
+            "not_reports": self.not_reports,
+            "discovery_pages": self.discovery_pages,
         }
-        if summary["reports"] == 0 or reason not in ("finished",):
+        stopped = sitestop.finish(self, reason, summary)  # shutdown, host down, budget (crawler/sitestop.py)
+        if stopped:
+            status = stopped
+        elif summary["reports"] == 0 or reason not in ("finished",):
             status = "failed"
         elif summary["errors"] or summary["structure_errors"]:
             status = "degraded"
@@ -204,8 +230,9 @@ class PortalSpider(scrapy.Spider):
         return urlunsplit((lp.scheme, lp.netloc, parts.path, parts.query, ""))
 
     def canonical(self, url: str) -> str:
-        """A replica URL -> the real portal URL (ids stay the same on replica and real site)."""
-        parts = urlsplit(url)
+        """A replica URL -> the real portal URL (ids stay the same on replica and real site),
+        normalised (`archive.store.urlnorm`): one page, one URL, however a link spelled it."""
+        parts = urlsplit(urlnorm.normalize(url))
         real = self.reverse_map.get(parts.netloc)
         if not real:
             return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
@@ -221,7 +248,7 @@ class PortalSpider(scrapy.Spider):
     def request(self, url: str, callback: Any, kind: str, dont_filter: bool = False, **meta: Any) -> Request:
         if meta.get("expected_status"):  # statuses the callback handles itself (e.g. 404 = end of list)
             meta["handle_httpstatus_list"] = list(meta["expected_status"])
-        return Request(self.rebase(url), callback=callback, errback=self.on_error,
+        return Request(self.rebase(urlnorm.normalize(url)), callback=callback, errback=self.on_error,
                        meta={"kind": kind, **meta}, dont_filter=dont_filter)
 
     # -- flow ---------------------------------------------------------------------------------
@@ -237,8 +264,93 @@ class PortalSpider(scrapy.Spider):
         for request in self.entry_requests():
             yield request
 
+    ENTRY_DEPTH: ClassVar[int] = 5  # levels below a 信息公开 page; the page budget is the real bound
+
     def entry_requests(self) -> list[Request]:
-        return [self.request(url, self.parse_entry, "entry", depth_left=2) for url in self.entry_urls]
+        """The configured entry (a hint: it may have moved), the 信息公开 page an earlier run
+        found instead, and the evidenced footholds (columns opened directly)."""
+        out: list[Request] = []
+        remembered = getattr(self.session.state, "entry_found", None) if hasattr(self, "session") else None
+        for url in [*self.entry_urls, *([remembered] if remembered else [])]:
+            out.append(self.request(url, self.parse_entry, "entry", depth_left=self.ENTRY_DEPTH,
+                                    entry_hint=url, expected_status=(404, 410), dont_filter=True))
+        self._remembered = remembered
+        for url in dict.fromkeys(discovery.column_of_report(u) or u for u in self.footholds):
+            if self.is_detail_url(url):
+                continue  # a report page whose column cannot be told from its URL: read when listed
+            # dont_filter: the walk may reach the same column later and must not be dropped as a duplicate
+            out.append(self.request(url, self.parse_foothold, "list", foothold=url, expected_status=(404, 410),
+                                    dont_filter=True))
+        return out
+
+    def parse_foothold(self, response: Response) -> Iterator[Any]:
+        """A known column URL from the site config: open it as a column; gone -> column_moved."""
+        if response.status in (404, 410) or not isinstance(response, TextResponse):
+            self.moved.append({"kind": "column_moved", "url": self.canonical(response.url),
+                               "why": f"http_{response.status}"})
+            return
+        if self.is_platform_index(response):  # a platform index (gkmlpt _CONFIG): discover from it
+            yield from self.discover(response, 1)
+            return
+        if urlnorm.identity(self.canonical(response.url)) in self.columns_seen:
+            return
+        yield from self.open_column(response.url, "", agency=None, found_on=response.url, fetched=response)
+
+    def entry_problem(self, response: Response) -> str | None:
+        """Why a configured entry page is not (any more) the 信息公开 page, or None."""
+        if response.status in (404, 410):
+            return f"http_{response.status}"
+        if not isinstance(response, TextResponse):
+            return "not_html"
+        home = urlsplit(urlnorm.normalize(self.rebase(self.home_url or _origin(response.url) + "/")))
+        here = urlsplit(urlnorm.normalize(response.url))
+        if response.meta.get("redirect_urls") and here.path in ("/", home.path, "/index.html", "/index.htm"):
+            return "redirect_home"
+        root = common.parse_html(response.text)
+        links = common.links(root, response.url)
+        if not any(self.is_column_link(link) or self.is_navigation_link(link) or self.is_detail_url(link.url)
+                   for link in links if self.is_allowed(link.url)) and not self.entry_signature(response):
+            return "no_links"
+        return None
+
+    def entry_signature(self, response: TextResponse) -> bool:
+        """Platform data that makes a page an entry without links (gkmlpt _CONFIG, JCMS lists)."""
+        return False
+
+    def is_platform_index(self, response: TextResponse) -> bool:
+        """A foothold that is a platform's catalogue index (gkmlpt), not a list page."""
+        return False
+
+    def walk_home(self, why: str, configured: str) -> list[Request]:
+        """The configured entry moved: walk from the home page (once per run)."""
+        self.moved.append({"kind": "entry_moved", "url": self.canonical(configured), "why": why})
+        remembered = getattr(self, "_remembered", None)
+        if remembered and urlnorm.identity(remembered) != urlnorm.identity(self.canonical(configured)):
+            self.entry_found = self.entry_found or remembered
+            return []  # the page an earlier run found instead is being read; it walks home if gone too
+        if self._home_walked:
+            return []
+        self._home_walked = True
+        home = self.home_url or _origin(configured) + "/"
+        self.logger.warning("%s: entry %s %s: looking for the 信息公开 page from %s", self.site_id, configured, why, home)
+        return [self.request(home, self.parse_home, "entry", dont_filter=True)]
+
+    def parse_home(self, response: Response) -> Iterator[Any]:
+        """The home page: the 信息公开 page by link text, then the field guide's slugs."""
+        if not isinstance(response, TextResponse):
+            return
+        root = common.parse_html(response.text)
+        found = [link for link in discovery.entry_links(root, response.url) if self.is_allowed(link.url)]
+        for link in found[:4]:
+            self.discovery_pages += 1
+            yield self.request(link.url, self.parse_entry, "entry", depth_left=self.ENTRY_DEPTH,
+                               via_entry=self.canonical(link.url))
+        yield from self.discover(response, 1)
+        if not found:
+            for url in discovery.slug_guesses(self.canonical(response.url)):
+                self.discovery_pages += 1
+                yield self.request(url, self.parse_entry, "entry", depth_left=self.ENTRY_DEPTH,
+                                   via_entry=url, expected_status=(404, 410))
 
     def reopen_column(self, col: dict[str, Any]) -> Iterator[Any]:
         """A column an earlier run found, opened without walking the portal to it again
@@ -257,7 +369,13 @@ class PortalSpider(scrapy.Spider):
 
     def parse_entry(self, response: Response) -> Iterator[Any]:
         """A 信息公开 page: find the 年度报告 columns by their link text, or walk towards them."""
-        if not isinstance(response, TextResponse):
+        hint = response.meta.get("entry_hint")
+        if hint:
+            why = self.entry_problem(response)
+            if why:
+                yield from self.walk_home(why, hint)
+                return
+        if not isinstance(response, TextResponse) or response.status >= 400:
             return
         yield from self.discover(response, response.meta.get("depth_left", 0))
 
@@ -269,11 +387,13 @@ class PortalSpider(scrapy.Spider):
                 continue
             if self.is_column_link(link):
                 found = True
-                yield from self.open_column(link.url, link.text, agency=self.page_agency(root), found_on=response.url)
+                yield from self.open_column(link.url, link.text, agency=self.page_agency(root), found_on=response.url,
+                                            via_entry=response.meta.get("via_entry"))
             elif depth_left > 0 and self.is_navigation_link(link):
                 if self.discovery_pages < self.max_discovery_pages:
                     self.discovery_pages += 1
-                    yield self.request(link.url, self.parse_entry, "entry", depth_left=depth_left - 1)
+                    yield self.request(link.url, self.parse_entry, "entry", depth_left=depth_left - 1,
+                                       via_entry=response.meta.get("via_entry"))
         yield from self.discover_extra(response, root, depth_left)
         if not found and self.looks_like_list(response):
             yield from self.open_column(response.url, "", agency=None, found_on=response.url, fetched=response)
@@ -281,16 +401,26 @@ class PortalSpider(scrapy.Spider):
     def open_column(self, url: str, name: str, agency: str | None, found_on: str,
                     fetched: TextResponse | None = None, **meta: Any) -> Iterator[Any]:
         key = self.canonical(url)
-        if key in self.columns_seen:
+        ident = urlnorm.identity(key)
+        via = meta.pop("via_entry", None)
+        if via and self.moved and not self.entry_found:
+            self.entry_found = via  # the 信息公开 page reached from the home page leads to columns
+        if key in self.columns_seen or ident in self.columns_seen:
             return
-        self.columns_seen.add(key)
+        self.columns_seen.update((key, ident))
         yield {"_type": "column", "url": key, "name": name, "agency": agency, "found_on": self.canonical(found_on)}
         if fetched is not None:
             yield from self.parse_column(fetched)
         else:
-            yield self.request(url, self.parse_column, "list", column_url=key, column_agency=agency, **meta)
+            yield self.request(url, self.parse_column, "list", column_url=key, column_agency=agency,
+                               via_entry=via, **meta)
 
     def parse_column(self, response: Response) -> Iterator[Any]:
+        if response.status == 404 and response.meta.get("xxgk_pending") is not None:
+            # an announced further page that does not exist (past the end, or a 1-based pager's
+            # `index_1`): the next announced page, if any
+            yield from self.next_list_page(response, response.meta.get("column_url"), [])
+            return
         if not isinstance(response, TextResponse):
             self.session.error(response.url, "fetch", "structure", "list page is not text")
             if response.meta.get("reopened"):
@@ -299,11 +429,23 @@ class PortalSpider(scrapy.Spider):
         self.list_pages += 1
         column_url = response.meta.get("column_url") or self.canonical(response.url)
         page = self.parse_list_page(response)
-        if not page.items and not response.meta.get("playwright") and self.may_need_browser(response, page):
+        root = common.parse_html(response.text)
+        subs = self.sub_columns(root, response, column_url)
+        nothing = not page.items and not page.next_requests and not subs
+        says_empty = nothing and discovery.says_empty(common.text_content(root))
+        if nothing and not says_empty and not response.meta.get("playwright") \
+                and self.may_need_browser(response, page):
             self.logger.info("list %s shows no items without JavaScript: rendering it in Chromium", response.url)
             yield response.request.replace(meta={**response.meta, "playwright": True}, dont_filter=True)
             return
-        if not page.items and not page.next_requests:
+        if says_empty or (nothing and discovery.has_empty_list(root)):
+            # a valid empty column (暂无信息 / an empty list): read completely, lists nothing
+            self.session.stats["empty_columns"] += 1
+            listing, _ = self.listing(response, column_url, [], 0)
+            yield from listing
+            return
+        if not page.items and not page.next_requests and not subs:
+            self.incomplete_columns.add(column_url)
             self.session.stats["structure_errors"] += 1
             self.session.error(response.url, "fetch", "structure",
                                "list page shows no report links (markup changed or empty column)")
@@ -313,16 +455,38 @@ class PortalSpider(scrapy.Spider):
         yield from listing
         if not go_on:
             return
-        # sub-columns (per-year 年报 columns inside a column)
-        if isinstance(response, TextResponse):
-            root = common.parse_html(response.text)
-            for link in common.links(root, response.url):
-                if (self.is_column_link(link) and not self.is_detail_url(link.url)
-                        and not common.is_attachment_url(link.url) and self.is_allowed(link.url)
-                        and self.canonical(link.url) != column_url):
-                    yield from self.open_column(link.url, link.text, response.meta.get("column_agency"),
-                                                found_on=response.url)
+        # sub-columns below an annual-report column (years, unit types, units), whatever their names
+        for link in subs:
+            if self.discovery_pages >= self.max_discovery_pages:
+                self.session.error(link.url, "fetch", "discovery_budget",
+                                   f"sub-columns not opened: page budget of {self.max_discovery_pages} "
+                                   "(XXGK_DISCOVERY_MAX_PAGES) spent")
+                self.incomplete_columns.add(column_url)
+                break
+            if urlnorm.identity(self.canonical(link.url)) not in self.columns_seen:
+                self.discovery_pages += 1
+            yield from self.open_column(link.url, link.text, response.meta.get("column_agency"),
+                                        found_on=response.url, via_entry=response.meta.get("via_entry"))
         yield from self.next_list_page(response, column_url, page.next_requests)
+
+    def sub_columns(self, root: Any, response: TextResponse, column_url: str) -> list[common.Link]:
+        """Links of a column page to columns below it (by name or by path), not reports or files."""
+        out, seen = [], {urlnorm.identity(column_url), urlnorm.identity(self.canonical(response.url))}
+        for link in discovery.sub_column_links(root, response.url, response.url) + [
+                link for link in common.links(root, response.url) if self.is_column_link(link)]:
+            ident = urlnorm.identity(self.canonical(link.url))
+            if (ident in seen or self.is_detail_url(link.url) or common.is_attachment_url(link.url)
+                    or not self.is_allowed(link.url) or self.is_list_page_of(link.url, column_url)):
+                continue
+            seen.add(ident)
+            out.append(link)
+        return out
+
+    def is_list_page_of(self, url: str, column_url: str) -> bool:
+        """`index_3.htm` / `index_3.html` next to the column: a page of it, not a sub-column."""
+        path = urlsplit(urlnorm.normalize(url)).path
+        base = urlsplit(urlnorm.identity(self.rebase(column_url))).path
+        return bool(re.fullmatch(re.escape(base.rstrip("/")) + r"/(?:index|default)(?:_\d+)?\.s?html?", path))
 
     def listing(self, response: Response, column_url: str, items: list[ListItem],
                 duplicates: int = 0) -> tuple[list[Any], bool]:
@@ -354,6 +518,9 @@ class PortalSpider(scrapy.Spider):
         if not self.note_list_items(response.url, column_url, list(unique)):
             return out, False
         for item in unique.values():
+            if not reportness.may_be_report(item.title):
+                self.not_reports += 1
+                continue
             if unchanged and not self.revalidate(canonical[item.url]):
                 self.session.stats["reports_skipped"] += 1
                 continue
@@ -361,6 +528,21 @@ class PortalSpider(scrapy.Spider):
                                     column_url=column_url, listed_title=item.title, listed_date=item.date,
                                     list_extra=item.extra, **item.request_meta))
         return out, True
+
+    def report_identity(self, index_no: str | None, canonical_url: str) -> tuple[str, str | None]:
+        """(report id, document key). With a 索引号 the id is site + 索引号; without one, a
+        report listed in two columns under two URLs with one doc id gets the id its first URL
+        got (this run or an earlier one), so it stays one report."""
+        key = discovery.doc_key(canonical_url)
+        if index_no and index_no.strip():
+            return report_id_for(self.site_id, index_no, canonical_url), key
+        if key is None:
+            return report_id_for(self.site_id, None, canonical_url), None
+        known = self.doc_reports.get(key) or (self.session.state.doc_reports.get(key)
+                                              if hasattr(self, "session") else None)
+        rid = known or report_id_for(self.site_id, None, canonical_url)
+        self.doc_reports[key] = rid
+        return rid, key
 
     def revalidate(self, canonical_url: str) -> bool:
         """Whether a report page on an unchanged list page is asked again this run."""
@@ -382,6 +564,7 @@ class PortalSpider(scrapy.Spider):
         seen = self.column_items.setdefault(column_url, set())
         urls = {self.canonical(u) for u in item_urls}
         if urls and urls <= seen and len(self.column_pages.get(column_url, ())) > 0:
+            self.incomplete_columns.add(column_url)
             self.session.error(page_url, "fetch", "endless_pagination",
                                f"list page repeats reports already listed in {column_url}: pagination stopped")
             return False
@@ -404,6 +587,7 @@ class PortalSpider(scrapy.Spider):
         if not pending:
             return
         if len(requested) >= self.max_list_pages:
+            self.incomplete_columns.add(column_url)
             self.session.error(pending[0]["url"], "fetch", "too_many_pages",
                                f"list pagination capped at {self.max_list_pages} pages per column "
                                f"(XXGK_MAX_LIST_PAGES); {len(pending)} more announced page(s) not fetched")
@@ -419,6 +603,8 @@ class PortalSpider(scrapy.Spider):
             yield FormRequest(spec["url"], formdata=spec["form"], callback=callback, errback=self.on_error,
                               headers=spec.get("headers"), meta={"kind": spec["kind"], **meta})
         else:
+            if spec["kind"] == "list":  # a GET list page announced by a pager: 404 = it does not exist
+                meta["expected_status"] = (404,)
             yield self.request(spec["url"], callback, spec["kind"], **meta)
 
     def parse_detail(self, response: Response) -> Iterator[Any]:
@@ -428,10 +614,14 @@ class PortalSpider(scrapy.Spider):
             return
         cap = response.meta.get("capture") or {}
         page = self.parse_detail_page(response)
+        if not reportness.is_report_title(page.title or response.meta.get("listed_title") or ""):
+            # listed beside the reports but not one (指南, 通知, 工作要点 …): archived page, no report
+            self.not_reports += 1
+            return
         listed_extra = response.meta.get("list_extra") or {}
         meta = {k: v for k, v in {**{f: listed_extra.get(f) for f in REPORT_FIELDS}, **page.meta}.items() if v}
         canonical_url = self.canonical(response.url)
-        report_id = report_id_for(self.site_id, meta.get("index_no"), canonical_url)
+        report_id, key = self.report_identity(meta.get("index_no"), canonical_url)
         unchanged = bool(response.meta.get("xxgk_not_modified"))
         atts = [{"url": self.canonical(a.url), "link_text": a.text, "filename": a.text or None,
                  "js_only": bool(a.attrs.get("js_only"))} for a in page.attachments]
@@ -442,7 +632,7 @@ class PortalSpider(scrapy.Spider):
                **{f: meta.get(f) for f in REPORT_FIELDS},
                "listed_title": response.meta.get("listed_title"), "listed_date": response.meta.get("listed_date"),
                "attachments": atts, "extra": {**page.extra, **{k: v for k, v in meta.items() if k not in REPORT_FIELDS}},
-               "unchanged": unchanged}
+               "unchanged": unchanged, "doc_key": key}
         for att in page.attachments:
             prev = self.session.state.get(att.url) if unchanged else None
             if prev is not None:
@@ -514,6 +704,8 @@ class PortalSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> list[Request]:
         request = getattr(failure, "request", None)
         self.record_failure(failure)
+        if request is not None and request.meta.get("kind") in ("list", "api") and request.meta.get("column_url"):
+            self.incomplete_columns.add(request.meta["column_url"])
         if request is not None and request.meta.get("reopened"):
             return self.rediscover(request.url, f"failed ({failure.getErrorMessage()[:80]})")
         return []
@@ -544,7 +736,7 @@ class PortalSpider(scrapy.Spider):
 
     NAV_RE: ClassVar[re.Pattern[str]] = re.compile(
         # portal sections, or a unit name: the administrative suffixes of report-format.md §2.3
-        r"信息公开|政务公开|公开目录|部门|单位|机构|乡镇|"
+        r"信息公开|政务公开|公开目录|主动公开|公开内容|部门|单位|机构|乡镇|镇街|区直|市直|县直|"
         r"(?:局|委|办|厅|政府|办事处|街道|乡|镇|中心|管委会|室|院|署|所|站|会)$")
 
     def is_navigation_link(self, link: common.Link) -> bool:

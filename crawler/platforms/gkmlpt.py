@@ -30,7 +30,14 @@ class GkmlptSpider(PortalSpider):
             return
         for link in common.links(root, response.url):
             if gkmlpt.INDEX_RE.search(urlsplit(link.url).path) and self.is_allowed(link.url):
-                yield self.request(link.url, self.parse_index, "entry", unit_name=link.text)
+                yield self.request(link.url, self.parse_index, "entry", unit_name=link.text,
+                                   via_entry=response.meta.get("via_entry"))
+
+    def entry_signature(self, response: TextResponse) -> bool:
+        return b"_CONFIG" in response.body and b"TREE" in response.body
+
+    def is_platform_index(self, response: TextResponse) -> bool:
+        return bool(gkmlpt.INDEX_RE.search(urlsplit(response.url).path))
 
     def parse_index(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
@@ -45,7 +52,8 @@ class GkmlptSpider(PortalSpider):
             yield from self.open_category({
                 "url": f"{index_url}#{node['id']}", "name": node.get("name"),
                 "agency": response.meta.get("unit_name"), "found_on": self.canonical(response.url),
-                "api": {"index_url": index_url, "category": node["id"], "sid": sid}})
+                "api": {"index_url": index_url, "category": node["id"], "sid": sid}},
+                via_entry=response.meta.get("via_entry"))
 
     def reopen_column(self, col: dict[str, Any]) -> Iterator[Any]:
         """A gkmlpt column is an API category: its first API page, without the index page."""
@@ -56,6 +64,9 @@ class GkmlptSpider(PortalSpider):
 
     def open_category(self, col: dict[str, Any], **meta: Any) -> Iterator[Any]:
         """The column record of an API category and the request for its first page."""
+        via = meta.pop("via_entry", None)
+        if via and self.moved and not self.entry_found:
+            self.entry_found = via
         if col["url"] in self.columns_seen:
             return
         self.columns_seen.add(col["url"])
