@@ -20,7 +20,7 @@ crawl goes on) and the next body starts a new helper. When the crawl process end
 helper reads end-of-file, finishes what it was given and exits.
 
 A report page can come with its parser (`put_parsed`): the helper then also runs the
-platform's detail-page parser (`crawler.pages.DETAIL_PARSERS`, named by family) on the page's
+platform's detail-page parser (`detail_parsers()` below, named by family) on the page's
 text once the body is stored, and answers with the result, so the event loop does not spend
 ~0.4 ms of lxml on every report page. If the parser fails there, the answer has no result
 and the spider parses the page itself (and meets the same error where it is handled).
@@ -45,6 +45,7 @@ import struct
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -241,18 +242,24 @@ def _parsed_from(parsed: list[Any] | None) -> Parsed | None:
     return title, meta, [Link(url, text, attrs) for url, text, attrs in links]
 
 
-def _parser_name(parser: Callable[[str, str], Parsed]) -> str | None:
-    """The family name of a report-page parser in crawler.pages.DETAIL_PARSERS (None: not one
-    of them, and the spider parses the page itself)."""
-    from crawler.pages import DETAIL_PARSERS
+@cache
+def detail_parsers() -> dict[str, Callable[[str, str], Parsed]]:
+    """Each platform family's report-page parser, by family name: the helper runs the one a
+    capture names. A new family adds its line here (docs/architecture.md)."""
+    from crawler.pages import generic, gkmlpt, jcms, trs
 
-    return next((name for name, fn in DETAIL_PARSERS.items() if fn is parser), None)
+    return {"trs": trs.parse_detail, "gkmlpt": gkmlpt.parse_detail, "jcms": jcms.parse_detail,
+            "generic": generic.parse_detail}
+
+
+def _parser_name(parser: Callable[[str, str], Parsed]) -> str | None:
+    """The family name of a report-page parser (None: not one of them, and the spider parses
+    the page itself)."""
+    return next((name for name, fn in detail_parsers().items() if fn is parser), None)
 
 
 def _parser(name: str) -> Callable[[str, str], Parsed]:
-    from crawler.pages import DETAIL_PARSERS
-
-    return DETAIL_PARSERS[name]
+    return detail_parsers()[name]
 
 
 def _parse(header: dict[str, Any], text: bytes) -> list[Any] | None:
