@@ -12,6 +12,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.store.search_index import decompress_text
+
 REPORT_COLUMNS = ("report_id", "site_id", "url", "title", "agency", "report_year", "template",
                   "index_no", "doc_no", "topic", "written_date", "published_date", "validity",
                   "source", "parse_status", "parse_notes", "first_seen", "last_seen",
@@ -92,10 +94,10 @@ def load_report(conn: sqlite3.Connection, report_id: str) -> ReportDoc | None:
 def load_text(conn: sqlite3.Connection, report_id: str) -> str | None:
     """The report's text (stored once in `texts`; `reports.body_text` in an older archive)."""
     if _has_table(conn, "texts"):
-        row = conn.execute("select t.text from reports r join texts t on t.text_id = r.text_id "
+        row = conn.execute("select t.text_zlib from reports r join texts t on t.text_id = r.text_id "
                            "where r.report_id = ?", [report_id]).fetchone()
-    else:
-        row = conn.execute("select body_text from reports where report_id = ?", [report_id]).fetchone()
+        return decompress_text(row[0]) if row else None
+    row = conn.execute("select body_text from reports where report_id = ?", [report_id]).fetchone()
     return row[0] if row else None
 
 
