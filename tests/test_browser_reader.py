@@ -17,6 +17,7 @@ from archive.build.builder import build
 from archive.store.home import Home
 from archive.serve.app import serve_app
 from fixtures.archive.factory import SCRIPT_MARKER, make_scenario
+from archive.store.search_index import register_functions
 from fixtures.archive.reader_factory import EXTERNAL, PDF_NAME, XLSX_NAME, add_reader_reports
 
 pytestmark = pytest.mark.browser
@@ -50,6 +51,7 @@ def site(tmp_path_factory):
 
 def db_value(home: Home, sql: str, params: list) -> object:
     con = sqlite3.connect(home.db)
+    register_functions(con)  # xxgk_text: the report_texts view decompresses texts.text_zlib
     try:
         return con.execute(sql, params).fetchone()[0]
     finally:
@@ -208,6 +210,7 @@ def test_search_any_word_length(site, query, words):
     count = page.inner_text("p.xxgk-count")
     n = page.locator("ol.xxgk-results > li").count()
     con = sqlite3.connect(home.db)
+    register_functions(con)
     expected = sum(1 for (t,) in con.execute("select title || ' ' || coalesce(agency, '') || ' ' || "
                                              "coalesce(body_text, '') from report_texts")
                    if all(w in t for w in query.split()))

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from archive.store.search_index import decompress_text
+
 PAGE = 50
 SNIPPET_CHARS = 140
 
@@ -90,9 +92,10 @@ def snippet(text: str | None, words: list[str], width: int = SNIPPET_CHARS) -> M
 
 
 def _text_sql(conn: sqlite3.Connection) -> str:
-    """How to read a report's text: `texts` (schema 3) or the old `reports.body_text`."""
+    """How to read a report's text: `texts` (schema 3, zlib: decompress_text) or the old
+    `reports.body_text`."""
     if conn.execute("select 1 from sqlite_master where name = 'texts'").fetchone():
-        return "(select text from texts where text_id = r.text_id)"
+        return "(select text_zlib from texts where text_id = r.text_id)"
     return "r.body_text"
 
 
@@ -141,7 +144,7 @@ def search(conn: sqlite3.Connection, q: str, page: int = 0) -> Results:
         f"{with_sql} select count(*) from {hits}", params).fetchone()[0]
     rows = [row[:-1] for row in rows]
     for rid, title, agency, year, published, site, body, rank in rows:
-        res.hits.append(Hit(rid, title or rid, agency, year, published, site, snippet(body, words), rank))
+        res.hits.append(Hit(rid, title or rid, agency, year, published, site, snippet(decompress_text(body), words), rank))
     return res
 
 
