@@ -50,7 +50,7 @@ from archive.build.builder import build, input_key  # noqa: E402
 from archive.build.dense import INSERTS, Labels, dense_rows  # noqa: E402
 from archive.build.headlines import headline  # noqa: E402
 from archive.build.schema import TABLES, ensure_schema  # noqa: E402
-from archive.build.text import Tools  # noqa: E402
+from archive.build.text import VERSION  # noqa: E402
 from archive.serve.app import METADATA, serve_app  # noqa: E402
 from archive.store.home import Home  # noqa: E402
 from archive.store.records import RecordWriter, capture_id_for, report_id_for  # noqa: E402
@@ -389,8 +389,8 @@ def cli_build(home: Home) -> tuple[dict, float, float]:
 CHILD_BUILD = """
 import json, resource
 from dataclasses import asdict
-from archive.build import build
-from archive.home import Home
+from archive.build.builder import build
+from archive.store.home import Home
 stats = build(Home.from_env(), progress=False)
 print(json.dumps([asdict(stats), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))
 """
@@ -408,12 +408,12 @@ def nightly_run(home: Home, site: str) -> None:
     w.close()
 
 
-def build_figures(args, home: Home, tools: Tools, rng: random.Random) -> tuple[dict[str, object], str]:
+def build_figures(args, home: Home, rng: random.Random) -> tuple[dict[str, object], str]:
     """Generate, bulk-parse and build the archive; returns the figures and one agency name."""
     figures: dict[str, object] = {"reports": args.reports}
     reports, t = timed(write_records, home, plan(args.reports, args.sites), args.body_chars, rng)
     figures["generate records s"] = round(t, 1)
-    cells, t_cells = timed(bulk_parse, home, reports, rng, tools.version, args.body_chars)
+    cells, t_cells = timed(bulk_parse, home, reports, rng, VERSION, args.body_chars)
     figures["cells"] = cells
     figures["bulk text + cell insert s"] = round(t_cells, 1)
     agency = next(iter(reports.values()))["agency"]
@@ -425,7 +425,7 @@ def build_figures(args, home: Home, tools: Tools, rng: random.Random) -> tuple[d
     figures["  peak memory of the build MB"] = round(peak)
     figures["  of which FTS optimize"] = ", ".join(stats["fts_optimized"]) or "none"
     figures["full build total s"] = round(t_cells + t_build, 1)
-    stats, t = timed(build, home, progress=False, tools=tools)
+    stats, t = timed(build, home, progress=False)
     assert stats.skipped
     figures["rebuild, nothing new s"] = round(t, 3)
     nightly_run(home, "site000")
@@ -458,7 +458,7 @@ def main() -> int:
     else:
         shutil.rmtree(args.out, ignore_errors=True)
         home.ensure()
-        figures, agency = build_figures(args, home, Tools.load(), rng)
+        figures, agency = build_figures(args, home, rng)
     figures["db size MB"] = round(home.db.stat().st_size / 1e6, 1)
     con = sqlite3.connect(f"file:{home.db}?mode=ro", uri=True)
     fts_bytes, segments = con.execute("select (select sum(length(block)) from reports_fts_data), "

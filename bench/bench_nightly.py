@@ -35,9 +35,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import pytest  # noqa: E402  (MonkeyPatch: the build without the parser, in this process only)
+import pytest  # noqa: E402  (MonkeyPatch: XXGK_HOME for the in-process nightly)
 
-from archive.build.text import Tools  # noqa: E402
 from archive.cli import main as xxgk  # noqa: E402
 from archive.store.home import Home  # noqa: E402
 from archive.store.records import iter_records  # noqa: E402
@@ -95,17 +94,14 @@ def main() -> int:
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="bench-nightly-"))
     extra = [x for s in args.set for x in ("-s", s)]
     try:
-        with ReplicaServer(scale=args.scale) as srv, pytest.MonkeyPatch.context() as mp:
-            if not args.parse:
-                mp.setattr(Tools, "load", classmethod(
-                    lambda cls: cls(extract=None, parse_text=None, convert_batch=None, version="p-none-e-none")))
+        with ReplicaServer(scale=args.scale) as srv:
             manifest = {k: v for k, v in srv.manifest.items() if not (args.no_seeds and "-" not in k)}
             seeds = {k for k in manifest if "-" not in k}
             reports = sum(len(m["reports"]) for m in manifest.values())
             atts = sum(len(r["attachments"]) for m in manifest.values() for r in m["reports"])
             print(f"replica: {len(manifest)} sites, {reports} reports, {atts} attachments; "
                   f"delay {args.delay}s per portal; home {home}")
-            argv = nightly_argv(manifest, seeds, extra, args.delay)
+            argv = nightly_argv(manifest, seeds, extra if args.parse else [*extra, "--no-parse"], args.delay)
             nights = []
             for n in (1, 2):
                 rc, summary, wall = run_night(home, argv)

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from crawler.platforms.base import PortalSpider
 
-PLATFORM_SPIDERS = ("trs", "gkmlpt", "jcms", "generic")
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 
 
@@ -24,6 +22,21 @@ def default_sites() -> list[str]:
     return [s for s in active() if s in site_spiders()]
 
 
+def platform_spiders() -> dict[str, type[PortalSpider]]:
+    """The platform families' base spiders by name (= platform): every portal spider Scrapy's
+    loader finds in `crawler.platforms` without a site of its own. Found, not registered."""
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.project import get_project_settings
+
+    loader = SpiderLoader.from_settings(get_project_settings())
+    out = {}
+    for name in loader.list():
+        cls = loader.load(name)
+        if issubclass(cls, PortalSpider) and not cls.site_id and cls.__module__.startswith("crawler.platforms."):
+            out[name] = cls
+    return out
+
+
 def platform_spider(platform: str) -> type[PortalSpider]:
     from scrapy.spiderloader import SpiderLoader
     from scrapy.utils.project import get_project_settings
@@ -31,8 +44,3 @@ def platform_spider(platform: str) -> type[PortalSpider]:
     loader = SpiderLoader.from_settings(get_project_settings())
     return loader.load(platform)
 
-
-def site_info(site_id: str) -> dict[str, Any] | None:
-    from registry.sites import site_info as info
-
-    return info(site_id)

@@ -20,14 +20,14 @@ crawl goes on) and the next body starts a new helper. When the crawl process end
 helper reads end-of-file, finishes what it was given and exits.
 
 A report page can come with its parser (`put_parsed`): the helper then also runs the
-platform's detail-page parser (a function of (html, url) in crawler.pages) on the page's
+platform's detail-page parser (`detail_parsers()` below, named by family) on the page's
 text once the body is stored, and answers with the result, so the event loop does not spend
 ~0.4 ms of lxml on every report page. If the parser fails there, the answer has no result
 and the spider parses the page itself (and meets the same error where it is handled).
 
 Frames, both directions little-endian:
   request  <QIII (job id, header length, body length, text length), header JSON
-           {home, site_id, ext, parser?, url?}, body, the page's text as UTF-8
+           {home, site_id, ext, parser? (family name), url?}, body, the page's text as UTF-8
   answer   <QI (job id, length), JSON {stored: Stored's fields, parsed?: [title, metadata,
            [[url, text, attrs], ...]]} or {error, errno, message, filename}
 """
@@ -36,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import collections
-import importlib
 import itertools
 import json
 import os
@@ -46,7 +45,7 @@ import struct
 import subprocess
 import sys
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -141,9 +140,9 @@ class _Connection:
         self.waiting[job] = future
         fields: dict[str, Any] = {"home": str(home), "site_id": site_id, "ext": ext}
         text = b""
-        if parse is not None:
-            parser, page_text, url = parse
-            fields.update(parser=f"{parser.__module__}:{parser.__qualname__}", url=url)
+        if parse is not None and (name := _parser_name(parse[0])) is not None:
+            _, page_text, url = parse
+            fields.update(parser=name, url=url)
             text = page_text.encode("utf-8", "surrogatepass")
         header = json.dumps(fields).encode()
         was_idle = not self.outgoing
@@ -243,13 +242,24 @@ def _parsed_from(parsed: list[Any] | None) -> Parsed | None:
     return title, meta, [Link(url, text, attrs) for url, text, attrs in links]
 
 
-@lru_cache(maxsize=16)
+@cache
+def detail_parsers() -> dict[str, Callable[[str, str], Parsed]]:
+    """Each platform family's report-page parser, by family name: the helper runs the one a
+    capture names. A new family adds its line here (docs/architecture.md)."""
+    from crawler.pages import generic, gkmlpt, jcms, trs
+
+    return {"trs": trs.parse_detail, "gkmlpt": gkmlpt.parse_detail, "jcms": jcms.parse_detail,
+            "generic": generic.parse_detail}
+
+
+def _parser_name(parser: Callable[[str, str], Parsed]) -> str | None:
+    """The family name of a report-page parser (None: not one of them, and the spider parses
+    the page itself)."""
+    return next((name for name, fn in detail_parsers().items() if fn is parser), None)
+
+
 def _parser(name: str) -> Callable[[str, str], Parsed]:
-    """A page parser named `module:function`; only crawler.pages' parsers are run here."""
-    module, _, function = name.partition(":")
-    if not module.startswith("crawler.pages.") or not function.isidentifier():
-        raise ValueError(f"not a page parser: {name!r}")
-    return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
+    return detail_parsers()[name]
 
 
 def _parse(header: dict[str, Any], text: bytes) -> list[Any] | None:

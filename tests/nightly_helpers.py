@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import sqlite3
@@ -10,17 +11,15 @@ from typing import Any
 
 import pytest
 
-from archive.build.text import Tools
+from archive.build import builder
 from archive.cli import main as xxgk
 
 
 def fast_build(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The build without text extraction and parsing (tested elsewhere; minutes per night here).
-
-    Every crawl table — captures, history, crawl_runs, errors — is built exactly as usual.
-    """
-    monkeypatch.setattr(Tools, "load", classmethod(
-        lambda cls: cls(extract=None, parse_text=None, convert_batch=None, version="p-none-e-none")))
+    """The nightly's build without text extraction and parsing (`--no-parse`; tested elsewhere,
+    minutes per night here). Every crawl table — captures, history, crawl_runs, errors — is built
+    exactly as usual."""
+    monkeypatch.setattr(builder, "build", functools.partial(builder.build, parse=False))
 
 
 def nightly(home: Path, base_urls: dict[str, str], sites: list[str], *extra: str) -> tuple[int, dict[str, Any]]:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from archive.build.builder import build
-from archive.build.text import Tools
 from archive.store.home import Home
 from archive.serve.app import serve_app
 from fixtures.archive.factory import SCRIPT_MARKER, make_scenario
@@ -48,8 +47,6 @@ def search(page, base: str, term: str) -> None:
 
 def test_four_character_search_uses_fts(site):
     base, page, _, ids = site
-    if Tools.load().extract is None:
-        pytest.skip("no body text without archive.extract")
     search(page, base, "长乐区应急")
     page.screenshot(path=str(ARTIFACTS / "archive_search_4chars.png"), full_page=True)
     assert "/archive/reports" in page.url
@@ -61,8 +58,6 @@ def test_four_character_search_uses_fts(site):
 
 def test_two_character_search_on_the_table_page(site):
     base, page, _, ids = site
-    if Tools.load().extract is None:
-        pytest.skip("no body text without archive.extract")
     search(page, base, "附件")
     page.screenshot(path=str(ARTIFACTS / "archive_search_2chars.png"), full_page=True)
     assert "/archive/reports" in page.url  # answered on the table page, from the bigram index
@@ -87,15 +82,14 @@ def test_report_figures_and_original(site):
     page.goto(f"{base}/archive/reports/{ids['a']}")
     page.screenshot(path=str(ARTIFACTS / "archive_report.png"), full_page=True)
     assert "福州市长乐区应急管理局" in page.inner_text("body")
-    if Tools.load().parse_text is not None:
-        page.goto(f"{base}/archive/application_rows?report_rowid=" + str(_rowid(home, ids["a"])))
-        page.screenshot(path=str(ARTIFACTS / "archive_report_s3_dense.png"), full_page=True)
-        assert "natural_person" in page.inner_text("body")
-        page.goto(f"{base}/archive/disclosure_items?report_id={ids['a']}")
-        page.wait_for_load_state("load")
-        page.screenshot(path=str(ARTIFACTS / "archive_report_figures.png"), full_page=True)
-        text = page.inner_text("body")
-        assert "licensing" in text and "-7" in text  # 行政许可 本年增/减 in the 长乐 seed
+    page.goto(f"{base}/archive/application_rows?report_rowid=" + str(_rowid(home, ids["a"])))
+    page.screenshot(path=str(ARTIFACTS / "archive_report_s3_dense.png"), full_page=True)
+    assert "natural_person" in page.inner_text("body")
+    page.goto(f"{base}/archive/disclosure_items?report_id={ids['a']}")
+    page.wait_for_load_state("load")
+    page.screenshot(path=str(ARTIFACTS / "archive_report_figures.png"), full_page=True)
+    text = page.inner_text("body")
+    assert "licensing" in text and "-7" in text  # 行政许可 本年增/减 in the 长乐 seed
     # the report with the hostile <script>: follow its link to the original
     page.goto(f"{base}/archive/reports/{ids['c']}")
     link = page.locator("a.xxgk-page-original").first

@@ -4,21 +4,18 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
 from archive.build.builder import build
-from archive.build.text import Tools, optional
+from archive.build import text
 from archive.store.home import Home
 from archive.store.search_index import register_functions
 from fixtures.archive.factory import CL_COL, _run, add_run, make_scenario, report_page, text_to_html
 
 REPO = Path(__file__).resolve().parent.parent
-TOOLS = Tools.load()
-needs_extract = pytest.mark.skipif(TOOLS.extract is None, reason="archive.extract not available yet")
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +48,12 @@ def test_tables_hold_every_capture_version(built):
     assert {r["site_id"] for r in q(home, "select site_id from sites")} == {"changle", "fuzhou"}
     changle = q(home, "select * from sites where site_id = 'changle'")[0]
     assert json.loads(changle["column_urls"]) == [CL_COL]
-    if optional("registry.sites", "site_info") is not None:  # the portal registry (registry/sites.csv)
-        assert (changle["name"], changle["region_code"], changle["county"]) == ("福州市长乐区人民政府", "350112", "长乐区")
-    else:  # until it exists: what the records hold
-        assert (changle["platform"], changle["home_url"]) == ("trs", "http://www.fzcl.gov.cn")
+    # names and regions come from the records (run_start.site_info), never from the crawler
+    assert (changle["name"], changle["region_code"], changle["county"]) == ("福州市长乐区人民政府", "350112", "长乐区")
+    assert (changle["platform"], changle["home_url"]) == ("trs", "https://www.fzcl.gov.cn/")
+    # its runs wrote no site_info: the shipped registry's data (registry/sites.csv) fills the gaps
+    fuzhou = q(home, "select * from sites where site_id = 'fuzhou'")[0]
+    assert (fuzhou["name"], fuzhou["region_code"], fuzhou["platform"]) == ("福州市人民政府", "350100", "trs")
     a_caps = q(home, "select sha256 from captures where report_id = ? and kind = 'detail'", [ids["a"]])
     assert len({c[0] for c in a_caps}) == 2  # the changed page kept both versions
     assert report(home, ids["a"])["versions"] == 2
@@ -92,7 +91,6 @@ def test_crawl_runs_and_errors(built):
     assert kinds == {("fetch", "http_500"), ("fetch", "http_404")}
 
 
-@needs_extract
 def test_body_text_from_page_or_attachment(built):
     home, ids, _ = built
     a, c, d = report(home, ids["a"]), report(home, ids["c"]), report(home, ids["d"])
@@ -107,7 +105,6 @@ def test_body_text_from_page_or_attachment(built):
     assert q(home, "select text_method from attachments")[0][0] == "docx"
 
 
-@needs_extract
 def test_search_any_length_canned_query(built):
     home, ids, _ = built
     fts = {r[0] for r in q(home, "select r.report_id from reports r join reports_fts f on f.rowid = r.rowid "
@@ -170,7 +167,7 @@ def test_second_build_changes_nothing(built, tmp_path):
     assert len(q(home, "select * from crawl_runs")) == 6
 
 
-def test_changed_capture_reparses_only_its_report(built, tmp_path):
+def test_changed_capture_reparses_only_its_report(built, tmp_path, monkeypatch):
     home = Home.from_env(tmp_path)
     shutil.copytree(built[0].root, tmp_path, dirs_exist_ok=True)
     ids = built[1]
@@ -184,20 +181,20 @@ def test_changed_capture_reparses_only_its_report(built, tmp_path):
     stats = build(home, progress=False)
     assert stats.parsed == 1 and stats.reused == 3
     assert report(home, ids["a"])["versions"] == 3
-    if TOOLS.extract is not None:  # the full-text index follows the new text
-        hits = q(home, "select rowid from reports_fts where reports_fts match ?", ['"第三版"'])
-        assert len(hits) == 1
+    hits = q(home, "select rowid from reports_fts where reports_fts match ?", ['"第三版"'])
+    assert len(hits) == 1  # the full-text index follows the new text
     for fts in ("reports_fts", "reports_bigram_fts", "attachments_fts", "attachments_bigram_fts",
                 "reports_char_fts", "attachments_char_fts"):
         q(home, f"insert into {fts} ({fts}) values ('integrity-check')")
-    if TOOLS.extract is not None:  # the bigram index follows too; the old text is gone from both
-        assert len(q(home, "select rowid from reports_bigram_fts where reports_bigram_fts match ?", ['"三版"'])) == 1
-        old = q(home, "select count(*) from texts where xxgk_text(text_zlib) like '%长应急〔2021〕2号%'")[0][0]
-        assert old == 0
+    # the bigram index follows too; the old text is gone from both
+    assert len(q(home, "select rowid from reports_bigram_fts where reports_bigram_fts match ?", ['"三版"'])) == 1
+    old = q(home, "select count(*) from texts where xxgk_text(text_zlib) like '%长应急〔2021〕2号%'")[0][0]
+    assert old == 0
     assert [e[0] for e in q(home, "select event from report_history where report_id = ? order by at",
                             [ids["a"]])][-1] == "changed"
     # a new parser version re-parses everything
-    stats = build(home, progress=False, tools=replace(TOOLS, version=TOOLS.version + "-next"))
+    monkeypatch.setattr(text, "VERSION", text.VERSION + "-next")
+    stats = build(home, progress=False)
     assert stats.parsed == 4
 
 
@@ -209,7 +206,7 @@ class _FakeResult:
         return self.data
 
 
-def test_parse_results_and_failures_become_rows(built, tmp_path):
+def test_parse_results_and_failures_become_rows(built, tmp_path, monkeypatch):
     """The wiring from parse_text().to_json() into the cell tables, and a parser crash."""
     home = Home.from_env(tmp_path)
     shutil.copytree(built[0].root, tmp_path, dirs_exist_ok=True)
@@ -229,10 +226,9 @@ def test_parse_results_and_failures_become_rows(built, tmp_path):
             "legacy_indicators": [], "consistency_checks": [{"rule": "R1", "ok": False,
                                                              "severity": "E", "detail": "3 != 0"}]})
 
-    extract = TOOLS.extract or (lambda data, **kw: type("E", (), {"text": data.decode("utf-8", "replace"),
-                                                                  "tables": [], "method": "raw"})())
-    tools = Tools(extract=extract, parse_text=fake_parse, convert_batch=None, version="fake-1")
-    stats = build(home, progress=False, tools=tools)
+    monkeypatch.setattr(text, "parse_text", fake_parse)
+    monkeypatch.setattr(text, "VERSION", "fake-1")
+    stats = build(home, progress=False)
     assert stats.parsed == 4 and stats.errors >= 1
     a, d = report(home, ids["a"]), report(home, ids["d"])
     assert (a["template"], a["report_year"], a["parse_status"]) == ("G1", 2020, "partial")
@@ -245,25 +241,46 @@ def test_parse_results_and_failures_become_rows(built, tmp_path):
     assert (summary["applications_received"], summary["reviews_total"], summary["checks_failed"]) == (3, 1, 1)
     assert q(home, "select value from disclosure_items where report_id = ?", [ids["a"]])[0][0] == -7
     # fixing the parser (new version) clears the failure and its error row
-    tools2 = replace(tools, parse_text=lambda t, tables=None, hints=None: _FakeResult({"template": "G1"}),
-                     version="fake-2")
-    build(home, progress=False, tools=tools2)
+    monkeypatch.setattr(text, "parse_text", lambda t, tables=None, hints=None: _FakeResult({"template": "G1"}))
+    monkeypatch.setattr(text, "VERSION", "fake-2")
+    build(home, progress=False)
     assert report(home, ids["d"])["parse_status"] == "ok"
     assert q(home, "select * from errors where origin = 'build'") == []
     assert q(home, "select * from application_counts") == []
 
 
-def test_pending_without_parser_never_invents_numbers(built):
-    home, _, _ = built
-    if TOOLS.parse_text is not None:
-        pytest.skip("archive.parse is installed")
+def test_no_parse_build_keeps_reports_pending_and_invents_no_numbers(tmp_path):
+    home = Home.from_env(tmp_path)
+    make_scenario(home)
+    stats = build(home, progress=False, parse=False)
+    assert stats.reports == 4 and stats.parser_version == text.NO_PARSE_VERSION
     assert {r[0] for r in q(home, "select parse_status from reports")} == {"pending"}
     assert q(home, "select count(*) from application_counts")[0][0] == 0
+    assert q(home, "select count(*) from reports where text_id is not null")[0][0] == 0
+    stats = build(home, progress=False)  # a parsing build afterwards parses every report
+    assert stats.parsed == 4 and "pending" not in {r[0] for r in q(home, "select parse_status from reports")}
+
+
+def test_a_broken_parser_fails_the_build_loudly(tmp_path):
+    """A syntax error in archive/parse/ stops `xxgk build`: no archive.db where every report is pending."""
+    import os
+    import subprocess
+    import sys
+    tree = tmp_path / "tree"
+    shutil.copytree(REPO / "archive", tree / "archive", ignore=shutil.ignore_patterns("__pycache__"))
+    broken = tree / "archive" / "parse" / "checks.py"
+    broken.write_text(broken.read_text() + "\ndef oops(:\n")
+    home = Home.from_env(tmp_path / "home")
+    make_scenario(home)
+    env = {**os.environ, "PYTHONPATH": str(tree), "XXGK_HOME": str(home.root)}
+    res = subprocess.run([sys.executable, "-m", "archive.cli", "build", "--no-progress"], cwd=tree, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode != 0
+    assert "SyntaxError" in res.stderr and "checks.py" in res.stderr
+    assert not home.db.exists()
 
 
 def test_real_parser_figures(built):
-    if TOOLS.parse_text is None or TOOLS.extract is None:
-        pytest.skip("archive.parse / archive.extract not available yet")
     home, ids, _ = built
     a = report(home, ids["a"])
     assert (a["report_year"], a["template"]) == (2020, "G1")
@@ -275,8 +292,7 @@ def test_real_parser_figures(built):
     assert [r[0] for r in new] == [0]  # 本年新收: 0 in every column of the 长乐 seed
 
 
-@needs_extract
-def test_doc_attachments_are_converted_in_one_batch(tmp_path):
+def test_doc_attachments_are_converted_in_one_batch(tmp_path, monkeypatch):
     from fixtures.archive.factory import FUZHOU, FZ_COL, docx_bytes, seed_text
     home = Home.from_env(tmp_path)
     r = _run(home, "fuzhou", 1, 1)
@@ -298,7 +314,8 @@ def test_doc_attachments_are_converted_in_one_batch(tmp_path):
         calls.append(list(paths))
         return {p: with_(extract(Path(p).read_bytes(), ext="docx"), method="doc_converted") for p in paths}
 
-    stats = build(home, progress=False, tools=replace(TOOLS, convert_batch=fake_convert))
+    monkeypatch.setattr(text, "extract_office_files", fake_convert)
+    stats = build(home, progress=False)
     assert stats.parsed == 2 and len(calls) == 1 and len(calls[0]) == 2
     rows = q(home, "select a.text_method, t.text from attachments a join attachment_texts t "
                    "on t.attachment_rowid = a.rowid order by a.url")
@@ -348,3 +365,33 @@ def test_the_build_goes_site_by_site_and_forgets_a_site_whose_records_are_gone(b
                               "select text_id from attachments) where text_id is not null")[0][0]
     for fts in ("reports_fts", "reports_bigram_fts", "reports_char_fts"):
         q(home, f"insert into {fts} ({fts}) values ('integrity-check')")
+
+
+def test_a_changed_view_definition_rebuilds_archive_db(tmp_path, monkeypatch):
+    """archive.db built before a view changed gets the new view from the next build (no other writer)."""
+    from archive.build import health, schema
+    home = Home.from_env(tmp_path)
+    make_scenario(home)
+    build(home, progress=False, parse=False)
+    assert build(home, progress=False, parse=False).skipped
+    wanted = health.view_sql(max_error_rate=0.5)
+    monkeypatch.setitem(schema.VIEWS, "crawl_health", wanted)
+    assert not build(home, progress=False, parse=False).skipped
+    installed = q(home, "select sql from sqlite_master where type = 'view' and name = 'crawl_health'")[0][0]
+    assert installed == wanted
+
+
+def test_site_info_from_the_records_wins_and_the_registry_fills_the_gaps():
+    """`run_start.site_info` is what the crawl said; the shipped registry (data) fills only what it left out."""
+    from archive.build.history import fold
+    records = [{"type": "run_start", "site_id": "s1", "run_id": "r1", "at": "2024-03-01T00:00:00Z",
+                "platform": "trs", "base_url": "http://s1.gov.cn/",
+                "site_info": {"name": "甲县人民政府", "region_code": None}},
+               {"type": "run_start", "site_id": "s2", "run_id": "r2", "at": "2024-03-01T00:00:00Z",
+                "platform": "trs", "base_url": "http://s2.gov.cn/"}]
+    registry = {"s1": {"name": "甲县政府（旧名）", "region_code": "350100", "county": "甲县"},
+                "s2": {"name": "乙县人民政府", "region_code": "350200"}}
+    sites = fold(records, registry.get).sites
+    assert (sites["s1"]["name"], sites["s1"]["region_code"], sites["s1"]["county"]) == ("甲县人民政府", "350100", "甲县")
+    assert (sites["s2"]["name"], sites["s2"]["region_code"]) == ("乙县人民政府", "350200")
+    assert fold(records).sites["s2"]["name"] is None  # without a registry: the records alone

@@ -10,7 +10,6 @@ import sqlite_utils
 
 from archive.build import health
 from archive.build.schema import ensure_schema
-from archive.store.home import Home
 
 T0, T1 = "2026-11-20T02:00:00Z", "2026-11-21T02:00:00Z"
 
@@ -94,16 +93,8 @@ def test_threshold_and_run_selection(db: Path) -> None:
     assert health.evaluate(db, []) == []
 
 
-def test_view_matches_evaluate_and_is_installed_once(db: Path) -> None:
+def test_view_matches_evaluate(db: Path) -> None:
     import sqlite3
-    home = Home(db.parent)
-    assert health.ensure_view(home) is False  # the build's schema has it: archive.db untouched
-    con = sqlite3.connect(db)
-    con.execute("drop view crawl_health")  # an archive built before the view existed
-    con.commit()
-    con.close()
-    assert health.ensure_view(home) is True
-    assert health.ensure_view(home) is False
     con = sqlite3.connect(db)
     view = {r[0]: (r[1], r[2]) for r in con.execute("select site_id, health, reasons from crawl_health")}
     con.close()

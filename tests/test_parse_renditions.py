@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.build.text import Tools, as_text_result, parse_report
+from archive.build.text import as_text_result, parse_report
 from archive.extract import extract
 from archive.parse import parse_file
 
@@ -63,6 +63,6 @@ def test_build_and_standalone_parse_agree(path: Path) -> None:
     standalone = parsed(path)
     data = path.read_bytes()
     page = as_text_result(extract(data, filename=path.name))
-    out = parse_report(Tools.load(), {"report_id": "r1", "url": "http://example.gov.cn/" + path.name}, page, [])
+    out = parse_report({"report_id": "r1", "url": "http://example.gov.cn/" + path.name}, page, [])
     assert (out.fields["agency"], out.fields["title"]) == (standalone.agency, standalone.title)
     assert out.fields["report_year"] == standalone.report_year

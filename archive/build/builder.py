@@ -30,16 +30,18 @@ import sqlite_utils
 from archive.build.agencies import write_agency_tables
 from archive.build.headlines import headline
 from archive.build.history import Folded, fold
+from archive.build import text
 from archive.build.dense import Labels, delete_orphans, write_cells
-from archive.build.schema import SCHEMA_VERSION, ensure_schema, finish_schema, optimize_fts, search_ready
+from archive.build.schema import SCHEMA_VERSION, ensure_schema, finish_schema, optimize_fts, search_ready, views_digest
 from archive.build.search import delete_orphan_texts, store_text
 from archive.build.sync import sync_rows, synced_sites
-from archive.build.text import Outcome, TextResult, Tools, as_text_result, extract_bytes, optional, parse_report
+from archive.build.text import Outcome, TextResult, extract_bytes, parse_report
 from archive.store.fsutil import db_lock, fsync_path
 from archive.store.home import Home
 from archive.store.records import iter_records, record_files, short_hash, utcnow
 from archive.store.raw import RawStore
 from registry import census
+from registry import sites as registry
 
 COMMIT_EVERY = 200
 OFFICE_EXTS = {"doc", "wps"}
@@ -73,10 +75,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: only on a terminal)")
     p.add_argument("--json", action="store_true", help="print the build figures as JSON")
+    p.add_argument("--no-parse", dest="parse", action="store_false",
+                   help="crawl tables only: no text extraction or parsing (reports stay pending)")
 
 
 def run(args: argparse.Namespace) -> int:
-    stats = build(Home.from_env(), force=args.force, progress=args.progress)
+    stats = build(Home.from_env(), force=args.force, progress=args.progress, parse=args.parse)
     if args.json:
         import json
         print(json.dumps(asdict(stats)))
@@ -86,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def input_fingerprint(home: Home, version: str) -> str:
-    h = hashlib.sha256(f"schema{SCHEMA_VERSION}|{version}|{census.input_key()}".encode())
+    h = hashlib.sha256(f"schema{SCHEMA_VERSION}|{views_digest()}|{version}|{census.input_key()}".encode())
     for p in record_files(home):
         st = p.stat()
         h.update(f"|{p.relative_to(home.root)}|{st.st_size}|{st.st_mtime_ns}".encode())
@@ -115,14 +119,13 @@ def _count(db_path: Path) -> int:
         con.close()
 
 
-def build(home: Home, force: bool = False, progress: bool | None = None,
-          tools: Tools | None = None) -> BuildStats:
+def build(home: Home, force: bool = False, progress: bool | None = None, parse: bool = True) -> BuildStats:
     started = time.monotonic()
-    tools = tools or Tools.load()
+    version = text.version(parse)
     with db_lock(home):
-        fingerprint = input_fingerprint(home, tools.version)
+        fingerprint = input_fingerprint(home, version)
         if not force and _meta(home.db, "input_fingerprint") == fingerprint:
-            return BuildStats(skipped=True, reports=_count(home.db), parser_version=tools.version,
+            return BuildStats(skipped=True, reports=_count(home.db), parser_version=version,
                               seconds=time.monotonic() - started)
         tmp = home.root / "archive.db.tmp"
         for stale in (tmp, tmp.with_name(tmp.name + "-journal")):
@@ -135,10 +138,10 @@ def build(home: Home, force: bool = False, progress: bool | None = None,
         db.execute("pragma journal_mode = memory")  # the tmp copy is disposable
         db.execute("pragma synchronous = off")
         db.execute("pragma cache_size = -262144")  # 256 MB: random-id index inserts stay in memory
-        stats = _build_into(db, home, tools, force or full, progress, full)
+        stats = _build_into(db, home, version, parse, force or full, progress, full)
         db["build_meta"].upsert_all([
             {"key": "input_fingerprint", "value": fingerprint},
-            {"key": "parser_version", "value": tools.version},
+            {"key": "parser_version", "value": version},
             {"key": "built_at", "value": utcnow()}], pk="key")
         db.conn.commit()
         db.execute("pragma journal_mode = delete")
@@ -150,14 +153,24 @@ def build(home: Home, force: bool = False, progress: bool | None = None,
     return stats
 
 
+def registry_site_info(site_id: str) -> dict[str, Any] | None:
+    """The shipped registry's facts about a site (data, not the crawler): they fill the names
+    and regions a site's runs did not write in `run_start.site_info`. A registry that does not
+    load leaves them empty; the census reports that problem (`census.write_from_registry`)."""
+    try:
+        return registry.site_info(site_id)
+    except (registry.RegistryError, OSError):
+        return None
+
+
 def site_dirs(home: Home) -> list[str]:
     """The sites that have records, in order: the build folds and syncs one at a time."""
     base = home.records
     return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.exists() else []
 
 
-def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool,
-                progress: bool | None, full: bool = False) -> BuildStats:
+def _build_into(db: sqlite_utils.Database, home: Home, version: str, parse: bool,
+                force: bool, progress: bool | None, full: bool = False) -> BuildStats:
     """Site by site: fold its records, sync its rows, parse its changed reports, commit.
 
     Memory is that of the largest site, not of the archive; `full`: an empty database
@@ -165,17 +178,16 @@ def _build_into(db: sqlite_utils.Database, home: Home, tools: Tools, force: bool
     # search indexes are kept up to date by triggers only once they exist; otherwise (a full
     # build, or a database bulk-loaded without them) they are built in one pass at the end
     ensure_schema(db, search=not full and search_ready(db))
-    stats = BuildStats(parser_version=tools.version)
-    site_info = optional("registry.sites", "site_info")  # no Scrapy here
+    stats = BuildStats(parser_version=version)
     labels = Labels(db.conn)
     sites = site_dirs(home)
     deleted_reports = 0
     from tqdm import tqdm
     show = sys.stderr.isatty() if progress is None else progress
     for site in tqdm(sites, desc="build", unit="site", disable=not show):
-        folded = fold(iter_records(home, site), site_info)
+        folded = fold(iter_records(home, site), registry_site_info)
         deleted_reports += _sync_site(db, site, folded, stats)
-        _parse_stage(db, home, tools, folded, force, stats, labels)
+        _parse_stage(db, home, version, parse, folded, force, stats, labels)
         db.conn.commit()
     for gone in synced_sites(db) - set(sites):  # a site whose records were removed
         deleted_reports += _sync_site(db, gone, Folded(), stats)
@@ -230,9 +242,9 @@ def _parsed(db: sqlite_utils.Database, version: str, rids: list[str]) -> set[tup
     return done
 
 
-def _parse_stage(db: sqlite_utils.Database, home: Home, tools: Tools, folded: Folded,
-                 force: bool, stats: BuildStats, labels: Labels) -> None:
-    done = set() if force else _parsed(db, tools.version, list(folded.reports))
+def _parse_stage(db: sqlite_utils.Database, home: Home, version: str, parse: bool,
+                 folded: Folded, force: bool, stats: BuildStats, labels: Labels) -> None:
+    done = set() if force else _parsed(db, version, list(folded.reports))
     todo = [rid for rid in folded.reports
             if (input_key(folded.reports[rid].get("sha256"), folded.report_attachments.get(rid, [])),
                 rid) not in done]
@@ -243,19 +255,19 @@ def _parse_stage(db: sqlite_utils.Database, home: Home, tools: Tools, folded: Fo
     atts_of: dict[str, list[dict[str, Any]]] = {}
     for att in folded.attachments.values():
         atts_of.setdefault(att["report_id"], []).append(att)
-    converted = _convert_office(tools, store, [a for rid in todo for a in atts_of.get(rid, [])])
+    converted = _convert_office(store, [a for rid in todo for a in atts_of.get(rid, [])]) if parse else {}
     for i, rid in enumerate(todo):
-        _parse_one(db, tools, store, folded, rid, atts_of.get(rid, []), converted, stats, labels)
+        _parse_one(db, version, parse, store, folded, rid, atts_of.get(rid, []), converted, stats, labels)
         if i % COMMIT_EVERY == COMMIT_EVERY - 1:
             db.conn.commit()
     db.conn.commit()
 
 
-def _convert_office(tools: Tools, store: RawStore, atts: list[dict[str, Any]]) -> dict[str, TextResult]:
+def _convert_office(store: RawStore, atts: list[dict[str, Any]]) -> dict[str, TextResult]:
     """DOC/WPS attachments extracted through batched LibreOffice calls (with extract's antiword
     cross-check, which rescues tables a round-trip flattens): {attachment_id: TextResult}."""
     old = [a for a in atts if (a.get("ext") or "").lower() in OFFICE_EXTS and a.get("raw_path")]
-    if not old or tools.convert_batch is None:
+    if not old:
         return {}
     paths: dict[str, dict[str, Any]] = {}
     for a in old:
@@ -264,31 +276,29 @@ def _convert_office(tools: Tools, store: RawStore, atts: list[dict[str, Any]]) -
         except ValueError:
             continue
     try:
-        done = tools.convert_batch(list(paths), {p: a.get("filename") or "" for p, a in paths.items()})
-    except Exception:  # the per-file extractor converts on its own as a fallback
+        done = text.convert_office(list(paths), {p: a.get("filename") or "" for p, a in paths.items()})
+    except Exception:  # LibreOffice failing on the batch: the per-file extractor converts on its own
         return {}
-    return {paths[src]["attachment_id"]: as_text_result(res) for src, res in done.items() if src in paths}
+    return {paths[src]["attachment_id"]: res for src, res in done.items() if src in paths}
 
 
-def _parse_one(db: sqlite_utils.Database, tools: Tools, store: RawStore, folded: Folded, rid: str,
-               atts: list[dict[str, Any]], converted: dict[str, TextResult], stats: BuildStats,
+def _parse_one(db: sqlite_utils.Database, version: str, parse: bool, store: RawStore, folded: Folded,
+               rid: str, atts: list[dict[str, Any]], converted: dict[str, TextResult], stats: BuildStats,
                labels: Labels) -> None:
     report = folded.reports[rid]
-    page = _read_extract(tools, store, folded.page_capture.get(rid) or {}, "html")
-    attachments = []
-    for att in atts:
-        if att["attachment_id"] in converted:
-            res = converted[att["attachment_id"]]
-        else:
-            res = _read_extract(tools, store, att, att.get("ext"))
-        attachments.append((att, res))
-    outcome = parse_report(tools, report, page, attachments)
+    if parse:
+        page = _read_extract(store, folded.page_capture.get(rid) or {}, "html")
+        attachments = [(att, converted[att["attachment_id"]] if att["attachment_id"] in converted
+                        else _read_extract(store, att, att.get("ext"))) for att in atts]
+    else:
+        page, attachments = TextResult(), [(att, TextResult()) for att in atts]
+    outcome = parse_report(report, page, attachments, parse)
     key = input_key(report.get("sha256"), folded.report_attachments.get(rid, []))
-    stats.errors += _write_outcome(db, report, outcome, key, tools.version, labels)
+    stats.errors += _write_outcome(db, report, outcome, key, version, labels)
     stats.parsed += 1
 
 
-def _read_extract(tools: Tools, store: RawStore, row: dict[str, Any], ext: str | None) -> TextResult:
+def _read_extract(store: RawStore, row: dict[str, Any], ext: str | None) -> TextResult:
     raw_path = row.get("raw_path")
     if not raw_path:
         return TextResult(error=("missing_raw", "no capture with a raw body"))
@@ -296,7 +306,7 @@ def _read_extract(tools: Tools, store: RawStore, row: dict[str, Any], ext: str |
         data = store.read(raw_path)
     except (OSError, ValueError) as exc:
         return TextResult(error=("missing_raw", str(exc)[:300]))
-    return extract_bytes(tools, data, ext or "bin", row.get("content_type") or row.get("mime"),
+    return extract_bytes(data, ext or "bin", row.get("content_type") or row.get("mime"),
                          row.get("filename"))
 
 

@@ -27,10 +27,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-try:  # canonical keys and official labels; the build still works without the parser package
-    from archive.parse import keys as _keys
-except Exception:  # pragma: no cover - archive.parse missing or broken mid-edit
-    _keys = None
+from archive.parse import keys as _keys  # canonical keys and official labels
 
 APPLICANTS = ("natural_person", "commercial", "research", "public_interest", "legal_services",
               "other_org", "total")
@@ -142,8 +139,6 @@ from check_results k join reports r on r.rowid = k.report_rowid""",
 def _official_labels() -> tuple[list[tuple[str, str | None]], list[tuple[str, str | None]],
                                 list[tuple[str, str, str, str | None, str | None]]]:
     """(section-3 rows, section-4 groups, section-2 items) in printed order, with labels."""
-    if _keys is None:
-        return [], [], []
     s3_order = list(dict.fromkeys(_keys.S3_ROWS["G1"] + _keys.S3_ROWS["G2"]))
     s3 = [(k, _keys.S3_LABEL.get(k)) for k in s3_order]
     s3 += [(k, v) for k, v in _keys.S3_GROUP_LABEL.items() if k not in dict(s3)]
@@ -163,12 +158,12 @@ def create_dense_schema(conn: sqlite3.Connection) -> None:
     s3, s4, s2 = _official_labels()
     conn.executemany("insert or ignore into application_row_labels (row_key, label, ord) values (?, ?, ?)",
                      [(k, label, i) for i, (k, label) in enumerate(s3)])
-    labels = _keys.APPLICANT_LABEL if _keys else {}
+    labels = _keys.APPLICANT_LABEL
     conn.executemany("insert or ignore into applicant_labels (applicant_id, applicant, label) values (?, ?, ?)",
                      [(i + 1, a, labels.get(a)) for i, a in enumerate(APPLICANTS)])
     conn.executemany("insert or ignore into review_litigation_groups (group_key, label, ord) values (?, ?, ?)",
                      [(k, label, i) for i, (k, label) in enumerate(s4)])
-    results = _keys.S4_RESULT_LABEL if _keys else {}
+    results = _keys.S4_RESULT_LABEL
     conn.executemany("insert or ignore into review_litigation_results (result_id, result_key, label) "
                      "values (?, ?, ?)", [(i + 1, r, results.get(r)) for i, r in enumerate(S4_RESULTS)])
     conn.executemany("insert or ignore into disclosure_item_labels (article, row_key, col_key, row_label, "
@@ -304,7 +299,7 @@ def disclosure_rows(labels: Labels, report_rowid: int, template: str | None,
         row, col = cell.get("row_key"), cell.get("col_key")
         if not row or not col:
             continue
-        article = cell.get("article") or (_keys.S2_ARTICLE.get(row) if _keys else None)
+        article = cell.get("article") or _keys.S2_ARTICLE.get(row)
         item_id, row_label, col_label = labels.s2_item(article, row, col)
         value = as_number(cell.get("value"))
         extra: dict[str, Any] = {}

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +56,7 @@ class _Acc:
     def __init__(self) -> None:
         self.out = Folded()
         self.site_meta: dict[str, dict[str, Any]] = defaultdict(dict)
+        self.site_info: dict[str, dict[str, Any]] = {}  # site_id -> the latest run_start's site_info
         self.columns: dict[str, dict[str, None]] = defaultdict(dict)
         self.url_seen: dict[str, list[tuple[str, str]]] = defaultdict(list)   # url -> [(at, run)]
         self.url_gone: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -84,6 +85,8 @@ class _Acc:
         meta.setdefault("platform", rec.get("platform"))
         if rec.get("base_url"):
             meta["home_url"] = rec["base_url"]
+        if isinstance(rec.get("site_info"), dict):
+            self.site_info[rec["site_id"]] = rec["site_info"]
 
     def _run_end(self, rec, run, at):
         row = self._run(rec, run)
@@ -150,8 +153,12 @@ class _Acc:
             self.url_gone[rec["url"]].append((at, run))
 
 
-def fold(records: Iterable[dict[str, Any]], site_info=None) -> Folded:
-    """All table rows derivable from the records alone (no raw bodies read)."""
+def fold(records: Iterable[dict[str, Any]],
+         registry_info: Callable[[str], dict[str, Any] | None] | None = None) -> Folded:
+    """All table rows derivable from the records alone (no raw bodies read).
+
+    `registry_info(site_id)`: the shipped portal registry's facts (data, never the crawler),
+    filling what a site's `run_start.site_info` does not say (runs that wrote none)."""
     acc = _Acc()
     for rec in records:
         acc.add(rec)
@@ -162,7 +169,7 @@ def fold(records: Iterable[dict[str, Any]], site_info=None) -> Folded:
     _fold_attachments(acc)
     _fold_reports(acc)
     _fold_runs(acc)
-    _fold_sites(acc, site_info)
+    _fold_sites(acc, registry_info)
     return out
 
 
@@ -348,14 +355,17 @@ def _fold_runs(acc: _Acc) -> None:
         row["started_at"] = row["started_at"] or acc.run_last_at.get(run)
 
 
-def _fold_sites(acc: _Acc, site_info) -> None:
+def _fold_sites(acc: _Acc, registry_info: Callable[[str], dict[str, Any] | None] | None) -> None:
+    """Names and regions as the crawler described its site in `run_start.site_info`; the
+    registry fills the fields the records leave empty."""
     site_ids = set(acc.site_meta) | {r["site_id"] for r in acc.out.reports.values()} \
         | {r["site_id"] for r in acc.out.runs.values()}
     for sid in sorted(site_ids):
-        try:
-            info = (site_info(sid) if site_info else None) or {}
-        except Exception:  # the registry is another package's: never fail the build on it
-            info = {}
+        info = dict(acc.site_info.get(sid) or {})
+        if registry_info is not None:
+            for key, value in (registry_info(sid) or {}).items():
+                if info.get(key) in (None, ""):
+                    info[key] = value
         meta = acc.site_meta.get(sid, {})
         acc.out.sites[sid] = {
             "site_id": sid, "name": info.get("name"), "region_code": info.get("region_code"),

@@ -6,9 +6,11 @@ creates what is missing and adds new columns to older databases.
 """
 from __future__ import annotations
 
+import hashlib
+
 import sqlite_utils
 from archive.build import health
-from archive.build.dense import create_dense_schema
+from archive.build.dense import LONG_VIEWS, create_dense_schema
 from archive.build.search import create_search, create_texts, optimize, register_functions, search_exists
 
 # 3: dense cell tables + long-form views, texts stored once, bigram index (a full rebuild)
@@ -142,6 +144,14 @@ REPORT_SUMMARY_SQL = (
 
 VIEWS = {"report_summary": REPORT_SUMMARY_SQL,
          "crawl_health": health.view_sql()}  # latest run per site with its verdict (archive/build/health.py)
+
+def views_digest() -> str:
+    """Changes with any view's definition (these and the dense tables' long-form views): part of
+    the build's input fingerprint, so an archive.db built before a view changed is rebuilt (the
+    build alone writes archive.db)."""
+    views = sorted({**VIEWS, **LONG_VIEWS}.items())
+    return hashlib.sha256("\x1f".join(f"{k}\x1e{v}" for k, v in views).encode()).hexdigest()[:16]
+
 
 def ensure_schema(db: sqlite_utils.Database, search: bool = True) -> None:
     """Create missing tables/columns, indexes, views and FTS (idempotent).

@@ -1,50 +1,34 @@
 """Text and numbers for one report: extract the page (or its attachments), parse the cells.
 
-`archive.extract` and `archive.parse` are imported lazily: while either is missing the
-report keeps `parse_status = 'pending'` and empty cell tables (never invented numbers).
-Every failure becomes an `errors` row (stage `extract` / `parse`), never an exception.
+`archive.extract` and `archive.parse` are imported plainly: a broken extractor or parser
+(a syntax error, a missing name) fails the build at once. What one report's bytes or text
+make them raise becomes an `errors` row (stage `extract` / `parse`) and `parse_status =
+'failed'`, never invented numbers. A build with `parse=False` (`xxgk build --no-parse`)
+writes the crawl tables only: its reports stay `pending` until a build parses them.
 """
 from __future__ import annotations
 
-import importlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from archive.build.dense import LONG_COLUMNS
 from archive.build.schema import CELL_TABLES, TABLES
+from archive.extract import EXTRACT_VERSION, extract, extract_office_files
+from archive.parse import PARSER_VERSION, parse_text
+from archive.parse.meta import hints_from_meta
 
 REPORT_MARKERS = ("总体情况", "主动公开", "申请", "行政复议", "行政诉讼", "勾稽关系", "年度报告")
 MIN_REPORT_CHARS = 400
 HINT_KEYS = ("title", "agency", "published_date", "written_date", "index_no", "doc_no", "url",
              "site_id", "listed_title", "listed_date")
+# the version stamp in build_state: a report is re-parsed when its stamp differs
+VERSION = f"p{PARSER_VERSION}-e{EXTRACT_VERSION}"
+NO_PARSE_VERSION = "p-none-e-none"
 
 
-def optional(module: str, attr: str) -> Any | None:
-    """`module.attr` when that part of the project exists (it may be written later)."""
-    try:
-        return getattr(importlib.import_module(module), attr, None)
-    except Exception:  # missing, or broken mid-edit: the build goes on without it
-        return None
-
-
-@dataclass
-class Tools:
-    extract: Callable[..., Any] | None
-    parse_text: Callable[..., Any] | None
-    convert_batch: Callable[..., Any] | None  # archive.extract.extract_office_files
-    version: str
-
-    @classmethod
-    def load(cls) -> "Tools":
-        extract = optional("archive.extract", "extract")
-        parse_text = optional("archive.parse", "parse_text")
-        pv = optional("archive.parse", "PARSER_VERSION") if parse_text else None
-        ev = optional("archive.extract", "EXTRACT_VERSION") if extract else None
-        version = (f"p{pv if pv is not None else 0}" if parse_text else "p-none") + \
-                  (f"-e{ev if ev is not None else 0}" if extract else "-e-none")
-        return cls(extract, parse_text, optional("archive.extract", "extract_office_files"), version)
+def version(parse: bool = True) -> str:
+    return VERSION if parse else NO_PARSE_VERSION
 
 
 @dataclass
@@ -65,15 +49,17 @@ class Outcome:
     attachment_texts: dict[str, TextResult]
 
 
-def extract_bytes(tools: Tools, data: bytes, ext: str | None, mime: str | None,
-                  filename: str | None) -> TextResult:
-    if tools.extract is None:
-        return TextResult()
+def extract_bytes(data: bytes, ext: str | None, mime: str | None, filename: str | None) -> TextResult:
     try:
-        ex = tools.extract(data, ext=ext, mime=mime, filename=filename)
+        ex = extract(data, ext=ext, mime=mime, filename=filename)
     except Exception as exc:  # ExtractError or a bug in an extractor: both become rows
         return TextResult(error=(getattr(exc, "kind", None) or type(exc).__name__, str(exc)[:500]))
     return as_text_result(ex)
+
+
+def convert_office(paths: list[str], filenames: dict[str, str]) -> dict[str, TextResult]:
+    """DOC/WPS files through batched LibreOffice calls: {path: TextResult}."""
+    return {src: as_text_result(res) for src, res in extract_office_files(paths, filenames).items()}
 
 
 def as_text_result(ex: Any) -> TextResult:
@@ -117,16 +103,15 @@ def _cell_rows(table: str, report_id: str, template: str | None, items: list[dic
 
 
 def document_hints(meta: dict) -> dict:
-    hints_from_meta = optional("archive.parse.meta", "hints_from_meta")
-    return dict(hints_from_meta(meta)) if hints_from_meta and meta else {}
+    return dict(hints_from_meta(meta)) if meta else {}
 
 
 def clean_agency(name: str | None) -> str | None:
     return "".join(name.split()) if name else None
 
 
-def parse_report(tools: Tools, report: dict[str, Any], page: TextResult,
-                 attachments: list[tuple[dict[str, Any], TextResult]]) -> Outcome:
+def parse_report(report: dict[str, Any], page: TextResult,
+                 attachments: list[tuple[dict[str, Any], TextResult]], parse: bool = True) -> Outcome:
     """Body text, parse fields and cell rows for one report (no database access)."""
     rid = report["report_id"]
     errors: list[dict[str, Any]] = []
@@ -145,9 +130,8 @@ def parse_report(tools: Tools, report: dict[str, Any], page: TextResult,
         "agency": clean_agency(report.get("page_agency")), "report_year": None,
         "template": None, "parse_status": "pending", "parse_notes": None}
     cells: dict[str, list[dict[str, Any]]] = {t: [] for t in CELL_TABLES}
-    if tools.parse_text is None or tools.extract is None:
-        fields["parse_notes"] = "parser not installed" if tools.parse_text is None \
-            else "extractor not installed"
+    if not parse:
+        fields["parse_notes"] = "not parsed yet (built with --no-parse)"
     elif not body.text:
         fields["parse_status"] = "failed"
         fields["parse_notes"] = "no text extracted"
@@ -158,7 +142,7 @@ def parse_report(tools: Tools, report: dict[str, Any], page: TextResult,
         if report.get("page_agency"):
             hints["agency"] = report["page_agency"]
         try:
-            result = tools.parse_text(body.text, body.tables or None, hints=hints).to_json()
+            result = parse_text(body.text, body.tables or None, hints=hints).to_json()
         except Exception as exc:  # a parser bug must not stop the build
             error("parse", type(exc).__name__, str(exc)[:500], report.get("url"))
             fields["parse_status"], fields["parse_notes"] = "failed", f"{type(exc).__name__}: {exc}"[:500]

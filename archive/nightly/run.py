@@ -56,6 +56,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--delay", type=float, help="seconds between requests to one portal (default 1.0)")
     p.add_argument("--full", action="store_true", help="no conditional requests (re-download everything)")
+    p.add_argument("--no-parse", dest="parse", action="store_false",
+                   help="build the crawl tables only (no text extraction or parsing; reports stay pending)")
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="extra Scrapy setting")
     p.add_argument("--max-error-rate", type=float, default=health.DEFAULT_MAX_ERROR_RATE,
                    help="fetch errors per request above which a site is unhealthy (default 0.10)")
@@ -76,15 +78,16 @@ def _split_sites(values: list[str] | None) -> list[str]:
 def plan_jobs(args: argparse.Namespace, batch: str) -> list[dict[str, Any]]:
     """The crawl jobs as plain dicts (they cross into the child process as JSON)."""
     from crawler.jobs import jobs_for, parse_mapping
-    from crawler.sites import PLATFORM_SPIDERS, default_sites
+    from crawler.sites import default_sites, platform_spiders
 
     base_urls = parse_mapping(args.base_url, "--base-url")
     generic: dict[str, tuple[str, str]] = {}
+    platforms = sorted(platform_spiders())
     for site, spec in parse_mapping(args.platform_site, "--platform-site").items():
         platform, sep, url = spec.partition(":")
-        if not sep or platform not in PLATFORM_SPIDERS or not url:
+        if not sep or platform not in platforms or not url:
             raise SystemExit(f"--platform-site must look like SITE=PLATFORM:URL with PLATFORM one of "
-                             f"{', '.join(PLATFORM_SPIDERS)}; got {site}={spec}")
+                             f"{', '.join(platforms)}; got {site}={spec}")
         generic[site] = (platform, url)
     wanted = _split_sites(args.sites) or default_sites() + sorted(generic)
     known = [s for s in wanted if s not in generic]
@@ -256,7 +259,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"xxgk nightly: {signal.Signals(INTERRUPTED[0]).name} received: crawl ended, build skipped, "
                   "lock released", file=sys.stderr)
             return 128 + INTERRUPTED[0]
-        summary.exit_status = _build_and_judge(home, jobs, args.max_error_rate, summary)
+        summary.exit_status = _build_and_judge(home, jobs, args.max_error_rate, summary, args.parse)
     except (SystemExit, ValueError) as exc:  # argument errors from the planners
         print(f"xxgk nightly: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -270,18 +273,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _build_and_judge(home: Home, jobs: list[dict[str, Any]], max_error_rate: float,
-                     summary: Summary) -> int:
+                     summary: Summary, parse: bool = True) -> int:
     from archive.build.builder import build
 
     try:
-        stats = build(home, progress=False)
+        stats = build(home, progress=False, parse=parse)
     except Exception as exc:  # the crawl is safe in the records; report and fail loudly
         summary.build["error"] = f"{type(exc).__name__}: {exc}"
         print(f"xxgk nightly: build failed: {summary.build['error']}", file=sys.stderr)
         summary.sites = site_rows(home, jobs, max_error_rate)
         return EXIT_FAILED
     summary.build.update({**asdict(stats), "line": stats.line()})
-    health.ensure_view(home)
     summary.sites = site_rows(home, jobs, max_error_rate)
     return EXIT_UNHEALTHY if summary.unhealthy else EXIT_OK
 

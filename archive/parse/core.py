@@ -161,7 +161,6 @@ def parse_text(text: str, tables: list[list[list[str]]] | None = None,
 
     # section 二
     s2_rows, s2_src = _s2_rows(region("s2_proactive"), grids.get("s2"))
-    hint_tpl = None
     s2 = parse_s2(s2_rows)
     if not s2.items and s2_src == "grid":  # grid unusable: fall back to the text
         s2 = parse_s2(rows_from_text(region("s2_proactive") or ""))
@@ -179,7 +178,6 @@ def parse_text(text: str, tables: list[list[list[str]]] | None = None,
         s4 = parse_s4(rows_from_text(s4_text))
     if s2.template is None and s3.found:
         s2 = parse_s2(s2_rows, s3.template)
-        hint_tpl = s3.template
     # G0 附表
     flat = norm_label(text)
     g0 = parse_g0(text, grids.get("g0"))
@@ -201,7 +199,6 @@ def parse_text(text: str, tables: list[list[list[str]]] | None = None,
     res.review_litigation_counts = s4.counts
     res.legacy_indicators = g0.indicators
     res.extra.update(s2.extra_lines)
-    del hint_tpl
 
     tpl_s2 = s2.template if s2.items else None
     tpl_s3 = s3.template if s3.found else None

@@ -117,7 +117,3 @@ def response_parts(orig: Original, as_text: bool = False, view: bool = False,
     headers["content-disposition"] = disposition
     return body, MIMES.get(orig.ext, "application/octet-stream"), headers
 
-
-def original_path(sha256: str | None) -> str | None:
-    """The archive-relative URL of an original (for links in tables)."""
-    return f"/-/original/{sha256}" if sha256 and SHA256_RE.match(sha256) else None

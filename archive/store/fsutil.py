@@ -1,4 +1,4 @@
-"""Small filesystem helpers shared by the writers of `archive.db` (the build, the health view)."""
+"""Small filesystem helpers: the archive.db writer lock and fsync by path (used by the build)."""
 from __future__ import annotations
 
 import contextlib
