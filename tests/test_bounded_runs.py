@@ -486,6 +486,9 @@ def killed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "out": (tmp / "crawl.out").read_text(errors="replace")}
 
 
+@pytest.mark.xfail(strict=False, reason="issue #19 open: on a loaded 2-core machine a killed replica's sites are "
+                   "not always declared down in time (AutoThrottle paces a 5xx host at 20-60 s a request, so the "
+                   "refusals that prove it down come late); measured 114-143 s, once not ended at 180 s")
 def test_a_dead_replica_ends_the_crawl_with_host_down(killed: dict[str, Any], case: Case) -> None:
     case.describe("every run ends", f"the replica (all five portals; chaos but {', '.join(sorted(KILL_SPARED))}) "
                   f"killed once every site has {KILL_AFTER_REPORTS} reports, mid-crawl (defaults); its ports then "
