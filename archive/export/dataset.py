@@ -10,7 +10,6 @@ release that already exists is never overwritten.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import shutil
@@ -24,6 +23,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
+
+from archive.store.raw import sha256_stream
 
 from archive.store.search_index import register_functions
 
@@ -236,11 +237,8 @@ def _build_time(conn: sqlite3.Connection) -> str:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return sha256_stream(fh)
 
 
 def _quote(name: str) -> str:

@@ -14,7 +14,6 @@ headers rebuilt from the record (`XXGK-Headers: reconstructed`). docs/archive.md
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 from collections.abc import Iterable, Iterator
@@ -28,7 +27,7 @@ from warcio.warcwriter import WARCWriter
 
 from archive.store.home import Home
 from archive.store.records import iter_records
-from archive.store.raw import RawStore
+from archive.store.raw import RawStore, sha256_stream
 
 SOFTWARE = "xxgk-archive"
 # hop-by-hop or payload-framing headers that no longer describe the stored (decoded) payload
@@ -159,10 +158,7 @@ def _payload(store: RawStore, rec: dict[str, Any]) -> tuple[BinaryIO | None, str
         fh = open(path, "rb")
     except (KeyError, OSError, ValueError) as exc:
         return None, f"raw body missing: {exc}"
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: fh.read(1 << 20), b""):
-        digest.update(chunk)
-    if digest.hexdigest() != rec.get("sha256"):
+    if sha256_stream(fh) != rec.get("sha256"):
         fh.close()
         return None, "raw body does not match its sha256"
     fh.seek(0)

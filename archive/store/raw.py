@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from archive.store.home import Home, check_site_id
 
@@ -37,6 +37,14 @@ def safe_ext(ext: str | None) -> str:
 
 def sha256_bytes(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
+
+
+def sha256_stream(fh: BinaryIO) -> str:
+    """sha256 of an open file read in 1 MB pieces (memory flat whatever its size)."""
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: fh.read(1 << 20), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
