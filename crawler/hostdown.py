@@ -22,8 +22,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-CONNECTION_FAILURES = frozenset({"refused", "connection_reset", "dns", "timeout"})
-HARD_FAILURES = frozenset({"refused", "connection_reset", "dns"})  # the host is not there at all
+CONNECTION_FAILURES = frozenset({"refused", "connection_reset", "connect_failed", "dns", "timeout"})
+HARD_FAILURES = frozenset({"refused", "connection_reset", "connect_failed", "dns"})  # the host is not there at all
 DEFAULT_AFTER, DEFAULT_SILENCE = 10, 30.0
 
 

@@ -15,12 +15,12 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response, TextResponse
 from scrapy.responsetypes import responsetypes
-from twisted.internet.error import (ConnectionLost, ConnectionRefusedError, DNSLookupError,
+from twisted.internet.error import (ConnectError, ConnectionLost, ConnectionRefusedError, DNSLookupError,
                                     TCPTimedOutError, TimeoutError)
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler.antibot import Guard, challenge_kind, looks_blocked, pass_challenge
-from crawler.hostdown import HostFailures
+from crawler.hostdown import HARD_FAILURES, HostFailures
 from crawler.sitestop import Interrupted, SiteStop
 
 
@@ -283,8 +283,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
         kind = exception_kind(exception)
         if kind == "timeout" and "download_latency" in request.meta:
             self.failures.answered(request.url)  # headers came, the body trickled: the host is up
-        elif self.failures.failed(request.url, kind):
-            self.stop.stop("host_down", self.failures.describe(request.url), self.failures.host(request.url))
+        else:
+            if kind in HARD_FAILURES:
+                self._unpace(request)
+            if self.failures.failed(request.url, kind):
+                self.stop.stop("host_down", self.failures.describe(request.url), self.failures.host(request.url))
         if self.stop.stopping:
             return None  # no retry: this request's own failure is its error row
         result = super().process_exception(request, exception)
@@ -295,6 +298,23 @@ class BackoffRetryMiddleware(RetryMiddleware):
                         f"{result.meta.get('retry_times')} of {self.max_retry_times} in {delay:.1f}s")
             await self.stop.sleep(delay, request)
         return result
+
+    def _unpace(self, request: Request) -> None:
+        """A host that refused or reset the connection is asked again at the politeness minimum.
+
+        AutoThrottle spaces a host that answered slowly (or with 5xx) up to AUTOTHROTTLE_MAX_DELAY
+        (60 s) a request and only revises that on an answer; a host that has gone away never
+        answers, so the failures that show it is down would come a minute apart. A refusal costs
+        the host nothing; its first answer, if it comes back, lets AutoThrottle pace it again.
+        """
+        engine = getattr(self.crawler, "engine", None)
+        downloader = getattr(engine, "downloader", None)
+        if downloader is None:
+            return
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        floor = self.crawler.settings.getfloat("DOWNLOAD_DELAY", 0.0)
+        if slot is not None and slot.delay > floor:
+            slot.delay = floor
 
     async def _check_content(self, request: Request, response: Response) -> Request | None:
         """Entry/list bodies are remembered; a report page that is one of them (or has no
@@ -372,6 +392,21 @@ def _is_robots(url: str) -> bool:
     return urlsplit(url).path.endswith("/robots.txt")
 
 
+# Chromium's names for the same transport failures (a Playwright page.goto error carries them)
+BROWSER_NET_ERRORS = (
+    ("ERR_CONNECTION_REFUSED", "refused"),
+    ("ERR_NAME_NOT_RESOLVED", "dns"),
+    ("ERR_NAME_RESOLUTION_FAILED", "dns"),
+    ("ERR_CONNECTION_TIMED_OUT", "timeout"),
+    ("ERR_TIMED_OUT", "timeout"),
+    ("ERR_CONNECTION_RESET", "connection_reset"),
+    ("ERR_CONNECTION_CLOSED", "connection_reset"),
+    ("ERR_EMPTY_RESPONSE", "connection_reset"),
+    ("ERR_CONNECTION_FAILED", "connect_failed"),
+    ("ERR_ADDRESS_UNREACHABLE", "connect_failed"),
+)
+
+
 def exception_kind(exc: BaseException) -> str:
     """A short slug for a transport failure (the `kind` of its error record)."""
     if isinstance(exc, (TimeoutError, TCPTimedOutError, asyncio.TimeoutError)):
@@ -381,10 +416,15 @@ def exception_kind(exc: BaseException) -> str:
     if isinstance(exc, ConnectionRefusedError):
         return "refused"
     msg = str(exc).lower()
+    if isinstance(exc, ConnectError):  # Twisted's connect-time failures: reset, no route, ...
+        return "connection_reset" if "reset" in msg else "connect_failed"
     if ("maxsize" in msg or "max size" in msg) or ("cancel" in msg and "size" in msg):
         return "too_large"
     if isinstance(exc, (ResponseNeverReceived, ConnectionLost, ResponseFailed)):
         return "connection_reset"
+    for code, kind in BROWSER_NET_ERRORS:
+        if f"net::{code.lower()}" in msg:
+            return kind
     return type(exc).__name__.lower()[:40]
 
 

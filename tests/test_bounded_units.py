@@ -193,3 +193,28 @@ def test_downloads_in_flight_are_cut_after_the_grace_period(monkeypatch: pytest.
     quick, slow, took, dropped = asyncio.run(scenario())
     assert quick == "answer"  # a download that ends within the grace period is kept
     assert isinstance(slow, Interrupted) and 0.25 <= took < 2 and dropped == 1
+
+
+def test_every_way_a_vanished_host_fails_counts_as_a_hard_failure() -> None:
+    """Seen when a replica was killed mid-crawl: Twisted reports a reset at connect time as a
+    ConnectError and Chromium as net::ERR_CONNECTION_RESET; neither counted, so a site whose
+    pending requests failed that way was declared down two minutes late."""
+    from playwright._impl._errors import Error as PlaywrightError
+    from twisted.internet import error as terr
+
+    from crawler.hostdown import HARD_FAILURES
+    from crawler.middlewares import exception_kind
+
+    url = "http://127.0.0.1:33445/cy/zwgk/zfxxgknb/index_2.html"
+    seen = {
+        terr.ConnectError(osError="104: Connection reset by peer."): "connection_reset",
+        terr.ConnectError(osError="113: No route to host."): "connect_failed",
+        terr.ConnectionRefusedError("111: Connection refused."): "refused",
+        terr.DNSLookupError("www.fzcl.gov.cn"): "dns",
+        PlaywrightError(f"Page.goto: net::ERR_CONNECTION_RESET at {url}"): "connection_reset",
+        PlaywrightError(f"Page.goto: net::ERR_CONNECTION_REFUSED at {url}"): "refused",
+        PlaywrightError(f"Page.goto: net::ERR_NAME_NOT_RESOLVED at {url}"): "dns",
+    }
+    assert {exc: exception_kind(exc) for exc in seen} == seen
+    assert set(seen.values()) <= HARD_FAILURES
+    assert exception_kind(terr.TCPTimedOutError()) == "timeout"  # a ConnectError too, but only slow
