@@ -35,7 +35,8 @@ class Results:
     query: str
     words: list[str]
     hits: list[Hit] = field(default_factory=list)
-    total: int | None = None
+    total: int | None = None    # None: a broad query, not counted; more than `more_than` match
+    more_than: int = 0
     method: str = ""
 
 
@@ -90,6 +91,11 @@ def snippet(text: str | None, words: list[str], width: int = SNIPPET_CHARS) -> M
 
 
 INDEX_TABLES = {"trigram": "reports_fts", "bigram": "reports_bigram_fts", "char": "reports_char_fts"}
+# bm25 reads every match of every ranked word (FTS5 counts each phrase over the whole index):
+# about 25 ms per 10,000 matches here. A word matching more reports than this is too broad to
+# rank by; such queries list the matches newest-archived first, found window by window.
+RANK_LIMIT = 10_000
+FIRST_WINDOW = 2048  # rowids read in the first window of a broad query; each next window doubles
 
 
 def _text_sql(conn: sqlite3.Connection) -> str:
@@ -99,11 +105,19 @@ def _text_sql(conn: sqlite3.Connection) -> str:
     return "r.body_text"
 
 
-def search(conn: sqlite3.Connection, q: str, page: int = 0) -> Results:
+def _broad(conn: sqlite3.Connection, table: str, match: str, limit: int) -> bool:
+    """More than `limit` rows match (reads at most limit + 1 of them)."""
+    return conn.execute(f"select 1 from {table} where {table} match ? order by rowid desc limit 1 offset ?",
+                        [match, limit]).fetchone() is not None
+
+
+def search(conn: sqlite3.Connection, q: str, page: int = 0, rank_limit: int = RANK_LIMIT) -> Results:
     """Reports holding every word of `q`, best first, one page of them with snippets.
 
     Which index answers which word is archive.store.search_index's (trigram for 3+ characters,
-    bigram for 2, the character index for 1); the ranking is bm25 on the first of them used.
+    bigram for 2, the character index for 1); the ranking is bm25 on the first of them used,
+    unless a word of that index matches more than `rank_limit` reports (or the query has only
+    1-character words, whose index keeps no positions): then newest archived first.
     """
     from archive.store.search_index import plan_search, register_functions
     register_functions(conn)  # xxgk_text for the snippets' texts (a no-op cost on a prepared connection)
@@ -112,37 +126,78 @@ def search(conn: sqlite3.Connection, q: str, page: int = 0) -> Results:
     planned = plan_search(" ".join(words))
     if not planned:
         return res
-    # Each index is matched once, materialized: a `rowid IN (…)` constraint handed to FTS5
-    # would re-run the match per candidate (seconds, not milliseconds). The ranking is bm25 on
-    # the first index the query uses (trigram, else bigram); the character index keeps no
-    # positions (detail=none), so 1-character-only queries list the newest reports first.
     exprs = {kind: " AND ".join(w.match for w in planned if w.index == kind) for kind in INDEX_TABLES}
     used = [kind for kind in INDEX_TABLES if exprs[kind]]
+    indexes = " ∩ ".join(f"{kind} index" for kind in used)
+    first = used[0]
+    broad = [w for w in planned if w.index == first and first != "char"
+             and _broad(conn, INDEX_TABLES[first], w.match, rank_limit)]
+    if first != "char" and not broad:
+        rows, res.total = _ranked(conn, used, exprs, page)
+        res.method = f"bm25 ({indexes})"
+    else:
+        rows, res.total, seen = _newest(conn, used, exprs, page)
+        res.more_than = max(seen - 1, rank_limit if len(planned) == 1 and broad else 0)
+        why = (f"more than {rank_limit:,} reports hold {', '.join(w.text for w in broad)}: too many to rank"
+               if broad else "1-character words: no positions to rank by")
+        res.method = f"newest archived first ({indexes}; {why})"
+    text = _text_sql(conn)
+    for rid, rank in rows:
+        row = conn.execute(f"select r.report_id, r.title, r.agency, r.report_year, r.published_date, r.site_id, "
+                           f"{text} from reports r where r.rowid = ?", [rid]).fetchone()
+        if row is None:
+            continue
+        report_id, title, agency, year, published, site, body = row
+        res.hits.append(Hit(report_id, title or report_id, agency, year, published, site, snippet(body, words),
+                            rank))
+    return res
+
+
+def _ranked(conn: sqlite3.Connection, used: list[str], exprs: dict[str, str],
+            page: int) -> tuple[list[tuple[int, float | None]], int]:
+    """One page of the matches by bm25 on the first index, and how many there are.
+
+    Each index is matched once, materialized: a `rowid IN (…)` constraint handed to FTS5 would
+    re-run the match per candidate (seconds, not milliseconds)."""
     ctes, params = [], []
     for i, kind in enumerate(used):
         table = INDEX_TABLES[kind]
-        rank = f", {'-rowid' if kind == 'char' else f'bm25({table})'} as rank" if i == 0 else ""
+        rank = f", bm25({table}) as rank" if i == 0 else ""
         ctes.append(f"c{i} as materialized (select rowid as rid{rank} from {table} where {table} match ?)")
         params.append(exprs[kind])
     joins = " ".join(f"join c{i} on c{i}.rid = c0.rid" for i in range(1, len(used)))
     ctes.append(f"j as materialized (select c0.rid, c0.rank from c0 {joins})")
-    hits = "j"
-    res.method = ("bm25" if used[0] != "char" else "newest first") + " (" + " ∩ ".join(
-        f"{kind} index" for kind in used) + ")"
-    with_sql = "with " + ", ".join(ctes)
-    text = _text_sql(conn)
-    rows = conn.execute(
-        f"{with_sql}, page as materialized (select rid, rank, (select count(*) from {hits}) as n from {hits} "
-        f"order by rank limit ? offset ?) "
-        f"select r.report_id, r.title, r.agency, r.report_year, r.published_date, r.site_id, {text}, p.rank, p.n "
-        f"from page p cross join reports r on r.rowid = p.rid order by p.rank",
-        [*params, PAGE, page * PAGE]).fetchall()
-    res.total = rows[0][-1] if rows else conn.execute(
-        f"{with_sql} select count(*) from {hits}", params).fetchone()[0]
-    rows = [row[:-1] for row in rows]
-    for rid, title, agency, year, published, site, body, rank in rows:
-        res.hits.append(Hit(rid, title or rid, agency, year, published, site, snippet(body, words), rank))
-    return res
+    rows = conn.execute(f"with {', '.join(ctes)} select rid, rank, (select count(*) from j) from j "
+                        "order by rank limit ? offset ?", [*params, PAGE, page * PAGE]).fetchall()
+    if rows:
+        return [(rid, rank) for rid, rank, _ in rows], rows[0][2]
+    return [], conn.execute(f"with {', '.join(ctes)} select count(*) from j", params).fetchone()[0]
+
+
+def _newest(conn: sqlite3.Connection, used: list[str], exprs: dict[str, str],
+            page: int) -> tuple[list[tuple[int, float | None]], int | None, int]:
+    """One page of the matches, highest rowid first, read in rowid windows from the top.
+
+    FTS5 answers a rowid range without reading the rest of a doclist, so the work is what the
+    page needs, not what the archive holds. Returns (page, total if the scan reached the bottom,
+    matches seen)."""
+    need = (page + 1) * PAGE + 1  # one more than the page: is there a next one?
+    hi = (conn.execute("select max(rowid) from reports").fetchone()[0] or 0) + 1
+    window, found = max(4 * need, FIRST_WINDOW), []
+    while hi > 0 and len(found) < need:
+        lo = max(0, hi - window)
+        common: set[int] | None = None
+        for kind in used:
+            table = INDEX_TABLES[kind]
+            got = {r for (r,) in conn.execute(f"select rowid from {table} where {table} match ? "
+                                              "and rowid >= ? and rowid < ?", [exprs[kind], lo, hi])}
+            common = got if common is None else common & got
+            if not common:
+                break
+        found.extend(sorted(common or (), reverse=True))
+        hi, window = lo, window * 2
+    rows = [(rid, None) for rid in found[page * PAGE:(page + 1) * PAGE]]
+    return rows, (len(found) if hi <= 0 else None), len(found)
 
 
 def render(res: Results, page: int) -> Markup:
@@ -152,7 +207,7 @@ def render(res: Results, page: int) -> Markup:
                   '<p class="help">多个词＝全部包含 several words = all of them; any word length works.</p>')]
     if not res.words:
         return Markup("").join(out)
-    total = str(res.total or 0)
+    total = f"超过 more than {res.more_than:,}" if res.total is None else str(res.total)
     out.append(Markup(f'<p class="xxgk-count"><b>{escape(total)}</b> 份报告 reports match '
                       f'{escape(" + ".join(res.words))} <span class="meta">({escape(res.method)})</span></p>'))
     out.append(Markup(f'<ol class="xxgk-results" start="{page * PAGE + 1}">'))
@@ -162,7 +217,7 @@ def render(res: Results, page: int) -> Markup:
                    + highlight(h.title, res.words) + Markup(f'</a><div class="meta">{escape(meta)}</div>'
                    f'<div class="xxgk-snippet">') + h.snippet + Markup("</div></li>"))
     out.append(Markup("</ol>"))
-    if (res.total or 0) > (page + 1) * PAGE:
+    if (res.total if res.total is not None else res.more_than + 1) > (page + 1) * PAGE:
         from urllib.parse import urlencode
         out.append(Markup(f'<p><a href="/-/search?{escape(urlencode({"q": res.query, "page": page + 1}))}">'
                           "下一页 next page →</a></p>"))
