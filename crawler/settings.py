@@ -70,7 +70,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {"crawler.pipelines.RecordPipeline": 300}
 # Per-site progress on the console, the site's budget and stall watch (crawler/progress.py).
-EXTENSIONS = {"crawler.progress.SiteProgress": 500}
+# AutoThrottle paced by a host's median answer time, not its slowest URL (crawler/throttle.py).
+EXTENSIONS = {"crawler.progress.SiteProgress": 500, "scrapy.extensions.throttle.AutoThrottle": None,
+              "crawler.throttle.HostThrottle": 0}
 
 # Playwright (scrapy-playwright) only for requests that ask for it (meta playwright=True);
 # the browser is launched lazily on the first such request. Debian's Chromium is used

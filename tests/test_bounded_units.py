@@ -218,3 +218,44 @@ def test_every_way_a_vanished_host_fails_counts_as_a_hard_failure() -> None:
     assert {exc: exception_kind(exc) for exc in seen} == seen
     assert set(seen.values()) <= HARD_FAILURES
     assert exception_kind(terr.TCPTimedOutError()) == "timeout"  # a ConnectError too, but only slow
+
+
+def _throttle(cls: type) -> Any:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.settings import Settings
+
+    from crawler import settings as defaults
+
+    crawler = Crawler(Spider, Settings({k: getattr(defaults, k) for k in dir(defaults)
+                                        if k.startswith("AUTOTHROTTLE") or k == "DOWNLOAD_DELAY"}))
+    throttle = cls(crawler)
+    throttle._spider_opened(Spider("demo"))
+    return throttle
+
+
+def _pace(cls: type, answers: list[tuple[float, int]]) -> float:
+    """A host's delay after these (latency, status) answers, from the default start delay."""
+    from scrapy.core.downloader import Slot
+    from scrapy.http import Response
+
+    throttle = _throttle(cls)
+    slot = Slot(1, throttle.mindelay, True)
+    for latency, status in answers:
+        throttle._adjust_delay(slot, latency, Response("http://www.haiyan.gov.cn/art/x.html", status=status))
+    return slot.delay
+
+
+def test_one_hanging_url_does_not_set_the_pace_of_its_host() -> None:
+    """Seen in the chaos crawl: one report that hung 40 s, then a burst of 5xx on every path,
+    left haiyan at one request per 40 s with 20 requests pending (0 pages a minute for 6 min)."""
+    from scrapy.extensions.throttle import AutoThrottle
+
+    from crawler.throttle import HostThrottle
+
+    answers = [(0.05, 200)] * 6 + [(40.0, 200)] + [(0.02, 503), (0.02, 502), (0.02, 500)] * 5
+    assert _pace(AutoThrottle, answers) == 40.0          # Scrapy's: the slowest URL sets the pace
+    assert _pace(HostThrottle, answers) <= 2.0           # the host's typical answer does
+    slow_host = [(0.05, 200)] * 3 + [(8.0, 200), (9.0, 200), (10.0, 200)]
+    assert _pace(HostThrottle, slow_host) >= 8.0          # a host slow on most answers is still paced
+    assert _pace(HostThrottle, [(0.05, 200)] * 3 + [(90.0, 200)] * 5) == 60.0  # AUTOTHROTTLE_MAX_DELAY
