@@ -347,6 +347,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
             raise IgnoreRequest(f"challenge: {response.url}")
         async with host.lock:
             self.stop.check(request)  # a stop while this request waited for another's pass
+            # a host paused after a temporary block answers Chromium 403 too: the one attempt the
+            # host gets would be spent on the block (seen in the chaos crawl), so wait it out first
+            await self.guard.wait_turn(request.url, sleep=lambda s: self.stop.sleep(s, request))
             if host.solved_at < request.meta.get("xxgk_sent_at", 0.0):  # no cookies newer than this request's
                 try:  # a stopping site cuts the browser short like a download (crawler/sitestop.py)
                     host.cookies = await self.stop.cuttable(pass_challenge(
