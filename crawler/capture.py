@@ -15,6 +15,7 @@ from typing import Any
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
+from archive.store import record_types as rt
 from archive.store.records import capture_id_for
 from crawler.filetypes import body_problem, clean_filename, guess_ext, promised_ext, raw_disposition_name
 from crawler.middlewares import CrawlerAware
@@ -28,7 +29,7 @@ def _header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if isinstance(value, bytes) else str(value)
 
 
-def wire_fields(request: Request) -> dict[str, Any]:
+def wire_fields(request: Request) -> dict[str, Any]:  # the Capture fields http_version … request_body
     """The status line and headers as received and the request headers sent (crawler/wire.py),
     which a WARC response/request record needs (absent in records written before they were kept)."""
     wire = request.meta.get("xxgk_wire")
@@ -52,8 +53,8 @@ class CaptureMiddleware(CrawlerAware):
         kind = request.meta.get("kind", "other")
         if request.meta.get("xxgk_not_modified"):
             session.stats["not_modified"] += 1
-            session.record("not_modified", url=response.url, http_status=304,
-                           prev_sha256=request.meta["xxgk_not_modified"], kind=kind)
+            session.record("not_modified", **rt.NotModified(
+                url=response.url, http_status=304, prev_sha256=request.meta["xxgk_not_modified"], kind=kind))
             return response
         if not 200 <= response.status < 300:
             if not is_robots(response.url) and response.status not in request.meta.get("expected_status", ()):
@@ -96,8 +97,7 @@ class CaptureMiddleware(CrawlerAware):
             session.error(response.url, "store", "write_failed", repr(exc))
             return None
         charset = response.encoding if isinstance(response, TextResponse) else None
-        cap = session.record(
-            "capture",
+        cap = session.record("capture", **rt.Capture(
             capture_id=capture_id_for(response.url, stored.sha256),
             url=response.url,
             request_url=request.meta.get("redirect_urls", [request.url])[0],
@@ -114,7 +114,7 @@ class CaptureMiddleware(CrawlerAware):
             filename=filename,
             ext=ext,
             **wire_fields(request),
-        )
+        ))
         session.stats["captures"] += 1
         session.stats["bytes"] += stored.size
         request.meta["capture"] = cap

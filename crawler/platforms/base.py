@@ -23,6 +23,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from archive.store import record_types as rt
 from archive.store import urlnorm
 from archive.store.home import check_site_id
 from archive.store.records import capture_id_for, report_id_for, short_hash
@@ -173,13 +174,14 @@ class PortalSpider(scrapy.Spider):
         return "scheduled"
 
     def _opened(self, spider: scrapy.Spider) -> None:
-        self.session.record("run_start", spider=self.name, platform=self.platform, base_url=self.base_url,
-                            start_urls=self.entry_urls, site_info=self.site_info(), discovery=self.discovery)
+        self.session.record("run_start", **rt.RunStart(
+            spider=self.name, platform=self.platform, base_url=self.base_url, start_urls=self.entry_urls,
+            site_info=self.site_info(), discovery=self.discovery))
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         counts = dict(self.session.stats)
-        summary = {
+        summary: rt.RunStats = {
             "requests": stats.get("downloader/request_count", 0),
             "responses": stats.get("downloader/response_count", 0),
             "not_modified": counts.get("not_modified", 0),
@@ -212,10 +214,10 @@ class PortalSpider(scrapy.Spider):
             status = "degraded"
         else:
             status = "ok"
-        self.session.record("run_end", status=status, stats=summary)
+        self.session.record("run_end", **rt.RunEnd(status=status, stats=summary))
         self.session.close()
 
-    def site_info(self) -> dict[str, Any]:
+    def site_info(self) -> rt.SiteInfo:
         return {"site_id": self.site_id, "name": self.site_name, "region_code": self.region_code,
                 "province": self.province, "prefecture": self.prefecture, "county": self.county,
                 "platform": self.platform, "home_url": self.home_url or _origin(self.entry_urls[0]) + "/"}
@@ -412,8 +414,8 @@ class PortalSpider(scrapy.Spider):
             self.footholds_pending.discard(ident)
             if not (key in self.columns_seen or ident in self.columns_seen):
                 self.columns_seen.update((key, ident))
-                yield {"_type": "column", "url": key, "name": name, "agency": agency,
-                       "found_on": self.canonical(found_on)}
+                yield {"_type": "column", **rt.Column(url=key, name=name, agency=agency,
+                                                      found_on=self.canonical(found_on))}
             yield from self.parse_column(fetched)
             return
         if ident in self.footholds_pending:
@@ -421,7 +423,7 @@ class PortalSpider(scrapy.Spider):
         if key in self.columns_seen or ident in self.columns_seen:
             return
         self.columns_seen.update((key, ident))
-        yield {"_type": "column", "url": key, "name": name, "agency": agency, "found_on": self.canonical(found_on)}
+        yield {"_type": "column", **rt.Column(url=key, name=name, agency=agency, found_on=self.canonical(found_on))}
         if fetched is not None:
             yield from self.parse_column(fetched)
         else:
@@ -523,10 +525,10 @@ class PortalSpider(scrapy.Spider):
                                         for i in unique.values()],
                                        ensure_ascii=False, sort_keys=True, default=str))
         unchanged = self.incremental and self.session.state.listings.get(page_key) == digest
-        out: list[Any] = [{"_type": "listing", "column_url": column_url, "page_url": page_url,
-                           "report_urls": list(canonical.values()),
-                           "page_key": page_key, "items_digest": digest, "unchanged": unchanged,
-                           "rendered": bool(response.meta.get("playwright"))}]
+        out: list[Any] = [{"_type": "listing", **rt.Listing(
+            column_url=column_url, page_url=page_url, report_urls=list(canonical.values()),
+            page_key=page_key, items_digest=digest, unchanged=unchanged,
+            rendered=bool(response.meta.get("playwright")))}]
         self.note_duplicates(response.url, duplicates)
         if not self.note_list_items(response.url, column_url, list(unique)):
             return out, False
