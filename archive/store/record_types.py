@@ -136,6 +136,10 @@ class AttachmentLink(TypedDict):
     js_only: NotRequired[bool]
 
 
+# a report page's metadata fields (the platforms' metadata blocks, or the list's)
+REPORT_META = ("index_no", "doc_no", "topic", "written_date", "published_date", "validity", "source", "agency")
+
+
 class Report(TypedDict):
     report_id: str
     url: str
@@ -211,3 +215,39 @@ def problems(rec: Mapping[str, Any]) -> list[str]:
     out += [f"missing field {k!r}" for k in sorted(REQUIRED[type_] - keys)]
     out += [f"missing {k!r}" for k in sorted(COMMON_FIELDS - set(rec))]
     return out
+
+
+# -- builders: the one place each of these records is put together --------------------------------
+
+_ABSENT: Any = object()  # an optional field left out of the record (not written as null)
+
+
+def attachment_link(url: str, link_text: str | None, filename: str | None,
+                    js_only: bool = _ABSENT) -> AttachmentLink:
+    """One entry of `report.attachments`."""
+    link: AttachmentLink = {"url": url, "link_text": link_text, "filename": filename}
+    if js_only is not _ABSENT:
+        link["js_only"] = js_only
+    return link
+
+
+def report(*, report_id: str, url: str, canonical_url: str, capture_id: str | None, sha256: str | None,
+           column_url: str | None, title: str | None, meta: Mapping[str, Any], listed_title: str | None,
+           listed_date: str | None, attachments: list[AttachmentLink], extra: dict[str, Any],
+           unchanged: bool, doc_key: str | None = _ABSENT) -> Report:
+    """A `report` record: `meta` gives the `REPORT_META` fields (absent ones are null)."""
+    rec: Report = {"report_id": report_id, "url": url, "canonical_url": canonical_url, "capture_id": capture_id,
+                   "sha256": sha256, "column_url": column_url, "title": title,
+                   **{f: meta.get(f) for f in REPORT_META},  # type: ignore[typeddict-item]
+                   "listed_title": listed_title, "listed_date": listed_date, "attachments": attachments,
+                   "extra": extra, "unchanged": unchanged}
+    if doc_key is not _ABSENT:
+        rec["doc_key"] = doc_key
+    return rec
+
+
+def attachment(*, report_id: str | None, url: str, final_url: str, filename: str | None, ext: str, mime: str,
+               size: int, sha256: str, raw_path: str, capture_id: str) -> Attachment:
+    """An `attachment` record: a stored file linked from a report (`url` as linked)."""
+    return {"report_id": report_id, "url": url, "final_url": final_url, "filename": filename, "ext": ext,
+            "mime": mime, "size": size, "sha256": sha256, "raw_path": raw_path, "capture_id": capture_id}

@@ -60,7 +60,6 @@ class DetailPage:
 
 DetailParser = Callable[[str, str], "tuple[str, dict[str, str], list[common.Link]]"]
 
-REPORT_FIELDS = ("index_no", "doc_no", "topic", "written_date", "published_date", "validity", "source", "agency")
 
 
 class PortalSpider(scrapy.Spider):
@@ -634,20 +633,19 @@ class PortalSpider(scrapy.Spider):
             self.not_reports += 1
             return
         listed_extra = response.meta.get("list_extra") or {}
-        meta = {k: v for k, v in {**{f: listed_extra.get(f) for f in REPORT_FIELDS}, **page.meta}.items() if v}
+        meta = {k: v for k, v in {**{f: listed_extra.get(f) for f in rt.REPORT_META}, **page.meta}.items() if v}
         canonical_url = self.canonical(response.url)
         report_id, key = self.report_identity(meta.get("index_no"), canonical_url)
         unchanged = bool(response.meta.get("xxgk_not_modified"))
-        atts = [{"url": self.canonical(a.url), "link_text": a.text, "filename": a.text or None,
-                 "js_only": bool(a.attrs.get("js_only"))} for a in page.attachments]
-        yield {"_type": "report", "report_id": report_id, "url": self.canonical(response.url),
-               "canonical_url": canonical_url, "capture_id": cap.get("capture_id"),
-               "sha256": cap.get("sha256") or response.meta.get("xxgk_not_modified"),
-               "column_url": response.meta.get("column_url"), "title": page.title or response.meta.get("listed_title"),
-               **{f: meta.get(f) for f in REPORT_FIELDS},
-               "listed_title": response.meta.get("listed_title"), "listed_date": response.meta.get("listed_date"),
-               "attachments": atts, "extra": {**page.extra, **{k: v for k, v in meta.items() if k not in REPORT_FIELDS}},
-               "unchanged": unchanged, "doc_key": key}
+        atts = [rt.attachment_link(self.canonical(a.url), a.text, a.text or None, bool(a.attrs.get("js_only")))
+                for a in page.attachments]
+        yield {"_type": "report", **rt.report(
+            report_id=report_id, url=self.canonical(response.url), canonical_url=canonical_url,
+            capture_id=cap.get("capture_id"), sha256=cap.get("sha256") or response.meta.get("xxgk_not_modified"),
+            column_url=response.meta.get("column_url"), title=page.title or response.meta.get("listed_title"),
+            meta=meta, listed_title=response.meta.get("listed_title"), listed_date=response.meta.get("listed_date"),
+            attachments=atts, extra={**page.extra, **{k: v for k, v in meta.items() if k not in rt.REPORT_META}},
+            unchanged=unchanged, doc_key=key)}
         for att in page.attachments:
             prev = self.session.state.get(att.url) if unchanged else None
             if prev is not None:
@@ -669,11 +667,12 @@ class PortalSpider(scrapy.Spider):
         self.attached.add(cap["capture_id"])
         name = cap.get("filename") or common.clean(response.meta.get("link_text")) or _url_tail(response.url)
         from crawler.filetypes import mime_for  # local: keeps the module import light
-        yield {"_type": "attachment", "report_id": response.meta.get("report_id"),
-               "url": self.canonical(response.meta.get("redirect_urls", [response.url])[0]),
-               "final_url": self.canonical(response.url), "filename": name, "ext": cap["ext"],
-               "mime": mime_for(cap["ext"], cap.get("content_type")), "size": cap["size"],
-               "sha256": cap["sha256"], "raw_path": cap["raw_path"], "capture_id": cap["capture_id"]}
+        yield {"_type": "attachment", **rt.attachment(
+            report_id=response.meta.get("report_id"),
+            url=self.canonical(response.meta.get("redirect_urls", [response.url])[0]),
+            final_url=self.canonical(response.url), filename=name, ext=cap["ext"],
+            mime=mime_for(cap["ext"], cap.get("content_type")), size=cap["size"], sha256=cap["sha256"],
+            raw_path=cap["raw_path"], capture_id=cap["capture_id"])}
 
     def _recovered_attachment(self, report_id: str | None, url: str, link_text: str | None,
                               prev: Any) -> Iterator[dict[str, Any]]:
@@ -694,10 +693,10 @@ class PortalSpider(scrapy.Spider):
             size = self.session.store.path(prev.raw_path).stat().st_size
         except (OSError, ValueError):
             return
-        yield {"_type": "attachment", "report_id": report_id, "url": self.canonical(self.rebase(url)),
-               "final_url": self.canonical(prev.url), "filename": common.clean(link_text) or _url_tail(prev.url),
-               "ext": ext, "mime": mime_for(ext, prev.content_type), "size": size, "sha256": prev.sha256,
-               "raw_path": prev.raw_path, "capture_id": cid}
+        yield {"_type": "attachment", **rt.attachment(
+            report_id=report_id, url=self.canonical(self.rebase(url)), final_url=self.canonical(prev.url),
+            filename=common.clean(link_text) or _url_tail(prev.url), ext=ext, mime=mime_for(ext, prev.content_type),
+            size=size, sha256=prev.sha256, raw_path=prev.raw_path, capture_id=cid)}
 
     def _file_report(self, response: Response) -> Iterator[Any]:
         cap = response.meta.get("capture")
@@ -706,12 +705,12 @@ class PortalSpider(scrapy.Spider):
         canonical_url = self.canonical(response.url)
         report_id = report_id_for(self.site_id, None, canonical_url)
         title = response.meta.get("listed_title") or ""
-        yield {"_type": "report", "report_id": report_id, "url": canonical_url, "canonical_url": canonical_url,
-               "capture_id": cap["capture_id"], "sha256": cap["sha256"], "column_url": response.meta.get("column_url"),
-               "title": title, **{f: None for f in REPORT_FIELDS}, "listed_title": title,
-               "listed_date": response.meta.get("listed_date"),
-               "attachments": [{"url": canonical_url, "link_text": title, "filename": cap.get("filename")}],
-               "extra": {"report_is_file": True}, "unchanged": False}
+        yield {"_type": "report", **rt.report(
+            report_id=report_id, url=canonical_url, canonical_url=canonical_url, capture_id=cap["capture_id"],
+            sha256=cap["sha256"], column_url=response.meta.get("column_url"), title=title, meta={},
+            listed_title=title, listed_date=response.meta.get("listed_date"),
+            attachments=[rt.attachment_link(canonical_url, title, cap.get("filename"))],
+            extra={"report_is_file": True}, unchanged=False)}
         response.meta["report_id"] = report_id
         yield from self.parse_attachment(response)
 
