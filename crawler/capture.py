@@ -19,7 +19,7 @@ from archive.store import record_types as rt
 from archive.store.records import capture_id_for
 from crawler.filetypes import body_problem, clean_filename, guess_ext, promised_ext, raw_disposition_name
 from crawler.middlewares import CrawlerAware
-from crawler.store_parse_helper import STORE_WRITER
+from crawler.store_parse_helper import STORE_WRITER, Page
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -86,13 +86,10 @@ class CaptureMiddleware(CrawlerAware):
             problem = body_problem(body, ext, ctype, promised_ext(ctype, filename, response.url))
             if problem:
                 session.error(response.url, "fetch", problem[0], f"attachment stored as served, but: {problem[1]}")
-        parsed = None
+        page = Page(parser, response.text, response.url) \
+            if parser is not None and isinstance(response, TextResponse) else None
         try:  # the body is durable under its final name before the record that points at it
-            if parser is not None and isinstance(response, TextResponse):
-                stored, parsed = await STORE_WRITER.put_parsed(session.store, session.site_id, body, ext,
-                                                               parser, response.text, response.url)
-            else:
-                stored = await STORE_WRITER.put(session.store, session.site_id, body, ext)
+            stored, parsed = await STORE_WRITER.put(session.store, session.site_id, body, ext, page)
         except (OSError, ValueError) as exc:
             session.error(response.url, "store", "write_failed", repr(exc))
             return None

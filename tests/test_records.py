@@ -94,11 +94,8 @@ def crawl_nothing(home: Home, monkeypatch: pytest.MonkeyPatch) -> list[dict[str,
     from crawler.session import ArchiveSession
 
     class Direct:  # the store helper's answer, without the helper process
-        async def put(self, store, site_id, body, ext):  # type: ignore[no-untyped-def]
-            return store.put(site_id, body, ext)
-
-        async def put_parsed(self, store, site_id, body, ext, parser, text, url):  # type: ignore[no-untyped-def]
-            return store.put(site_id, body, ext), parser(text, url)
+        async def put(self, store, site_id, body, ext, page=None):  # type: ignore[no-untyped-def]
+            return store.put(site_id, body, ext), page.parser(page.text, page.url) if page else None
 
     monkeypatch.setattr(capture_mod, "STORE_WRITER", Direct())
     sp = TrsSpider(site_id="fuzhou", start_url="https://www.fuzhou.gov.cn/zfxxgkzl/")
