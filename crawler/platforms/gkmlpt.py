@@ -85,13 +85,14 @@ class GkmlptSpider(PortalSpider):
             return  # past the last page on sites that answer 404 there
         self.list_pages += 1
         try:
-            items, total = gkmlpt.parse_api(response.text)
+            listed_page = gkmlpt.parse_list(response.text, response.url)
         except (ValueError, AttributeError) as exc:
             self.session.stats["structure_errors"] += 1
             self.session.error(response.url, "fetch", "structure", f"gkmlpt API answer is not the expected JSON: {exc}")
             if response.meta.get("reopened"):
                 yield from self.rediscover(response.url, "is not the expected JSON")
             return
+        items, total = listed_page.items, listed_page.total
         column_url = response.meta["column_url"]
         listed = [ListItem(self.rebase(it["url"]), it["title"], it["date"],
                            {k: it[k] for k in ("index_no", "doc_no", "agency", "topic")},
