@@ -27,7 +27,7 @@ from archive.store import record_types as rt
 from archive.store import urlnorm
 from archive.store.home import check_site_id
 from archive.store.records import capture_id_for, report_id_for, short_hash
-from crawler import discovery, reportness, revalidate, sitestop
+from crawler import discovery, linktext, revalidate, sitestop
 from crawler.middlewares import exception_kind
 from crawler.pages import common
 from crawler.session import ArchiveSession
@@ -532,7 +532,7 @@ class PortalSpider(scrapy.Spider):
         if not self.note_list_items(response.url, column_url, list(unique)):
             return out, False
         for item in unique.values():
-            if not reportness.may_be_report(item.title):
+            if not linktext.may_be_report(item.title):
                 self.not_reports += 1
                 continue
             if unchanged and not self.revalidate(canonical[item.url]):
@@ -628,7 +628,7 @@ class PortalSpider(scrapy.Spider):
             return
         cap = response.meta.get("capture") or {}
         page = self.parse_detail_page(response)
-        if not reportness.is_report_title(page.title or response.meta.get("listed_title") or ""):
+        if not linktext.is_report_title(page.title or response.meta.get("listed_title") or ""):
             # listed beside the reports but not one (指南, 通知, 工作要点 …): archived page, no report
             self.not_reports += 1
             return
@@ -746,7 +746,7 @@ class PortalSpider(scrapy.Spider):
 
     def is_column_link(self, link: common.Link) -> bool:
         """年度报告 / 政府信息公开年报 / 2023年政府信息公开年报 — a column name, not a report title."""
-        return bool(common.COLUMN_NAME_RE.fullmatch(common.squash(link.text)))
+        return linktext.is_column_text(link.text)
 
     NAV_RE: ClassVar[re.Pattern[str]] = re.compile(
         # portal sections, or a unit name: the administrative suffixes of report-format.md §2.3
