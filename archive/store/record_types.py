@@ -195,9 +195,13 @@ FIELDS: dict[str, frozenset[str]] = {kind: frozenset(td.__annotations__) for kin
 REQUIRED: dict[str, frozenset[str]] = {kind: frozenset(td.__required_keys__) for kind, td in KINDS.items()}
 
 
+_WRITABLE: dict[str, frozenset[str]] = {kind: fields | COMMON_FIELDS for kind, fields in FIELDS.items()}
+
+
 def check(type_: str, fields: Mapping[str, Any]) -> None:
-    """Refuse a record of an unknown kind or with a field its kind does not declare."""
-    declared = FIELDS.get(type_)
+    """Refuse a record of an unknown kind or with a field its kind does not declare (a common
+    field may be given: a replayed record keeps its `at`)."""
+    declared = _WRITABLE.get(type_)
     if declared is None:
         raise ValueError(f"unknown record type {type_!r}")
     if not declared.issuperset(fields):
