@@ -15,10 +15,11 @@ from typing import Any
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
+from archive.store import record_types as rt
 from archive.store.records import capture_id_for
 from crawler.filetypes import body_problem, clean_filename, guess_ext, promised_ext, raw_disposition_name
 from crawler.middlewares import CrawlerAware
-from crawler.store_parse_helper import STORE_WRITER
+from crawler.store_parse_helper import STORE_WRITER, Page
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -28,7 +29,7 @@ def _header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if isinstance(value, bytes) else str(value)
 
 
-def wire_fields(request: Request) -> dict[str, Any]:
+def wire_fields(request: Request) -> dict[str, Any]:  # the Capture fields http_version … request_body
     """The status line and headers as received and the request headers sent (crawler/wire.py),
     which a WARC response/request record needs (absent in records written before they were kept)."""
     wire = request.meta.get("xxgk_wire")
@@ -52,8 +53,8 @@ class CaptureMiddleware(CrawlerAware):
         kind = request.meta.get("kind", "other")
         if request.meta.get("xxgk_not_modified"):
             session.stats["not_modified"] += 1
-            session.record("not_modified", url=response.url, http_status=304,
-                           prev_sha256=request.meta["xxgk_not_modified"], kind=kind)
+            session.record("not_modified", **rt.NotModified(
+                url=response.url, http_status=304, prev_sha256=request.meta["xxgk_not_modified"], kind=kind))
             return response
         if not 200 <= response.status < 300:
             if not is_robots(response.url) and response.status not in request.meta.get("expected_status", ()):
@@ -85,19 +86,15 @@ class CaptureMiddleware(CrawlerAware):
             problem = body_problem(body, ext, ctype, promised_ext(ctype, filename, response.url))
             if problem:
                 session.error(response.url, "fetch", problem[0], f"attachment stored as served, but: {problem[1]}")
-        parsed = None
+        page = Page(parser, response.text, response.url) \
+            if parser is not None and isinstance(response, TextResponse) else None
         try:  # the body is durable under its final name before the record that points at it
-            if parser is not None and isinstance(response, TextResponse):
-                stored, parsed = await STORE_WRITER.put_parsed(session.store, session.site_id, body, ext,
-                                                               parser, response.text, response.url)
-            else:
-                stored = await STORE_WRITER.put(session.store, session.site_id, body, ext)
+            stored, parsed = await STORE_WRITER.put(session.store, session.site_id, body, ext, page)
         except (OSError, ValueError) as exc:
             session.error(response.url, "store", "write_failed", repr(exc))
             return None
         charset = response.encoding if isinstance(response, TextResponse) else None
-        cap = session.record(
-            "capture",
+        cap = session.record("capture", **rt.Capture(
             capture_id=capture_id_for(response.url, stored.sha256),
             url=response.url,
             request_url=request.meta.get("redirect_urls", [request.url])[0],
@@ -114,7 +111,7 @@ class CaptureMiddleware(CrawlerAware):
             filename=filename,
             ext=ext,
             **wire_fields(request),
-        )
+        ))
         session.stats["captures"] += 1
         session.stats["bytes"] += stored.size
         request.meta["capture"] = cap

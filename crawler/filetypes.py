@@ -1,4 +1,5 @@
-"""Decide what a fetched body is: from its bytes first, then Content-Type, Content-Disposition, URL.
+"""Decide what a fetched body is: from its bytes first (`archive.store.sniff`, the sniffer
+extraction uses too), then Content-Type, Content-Disposition, URL.
 
 Portals serve HTML as `.pdf`, Word files as `.wps` and `download.jsp?id=` links with no
 extension at all, so the URL is the weakest hint. The server's filename is data only; the
@@ -11,6 +12,7 @@ import re
 import zipfile
 from urllib.parse import unquote, urlsplit
 
+from archive.store import sniff
 from archive.store.raw import safe_ext
 
 MIME_EXT = {
@@ -40,39 +42,26 @@ def url_ext(url: str) -> str | None:
     return name_ext(unquote(urlsplit(url).path))
 
 
-def sniff(body: bytes) -> str | None:
-    """The format the bytes themselves announce, when they do."""
-    head = body[:1024].lstrip()
-    if body.startswith(b"%PDF"):
-        return "pdf"
-    if body.startswith(b"PK\x03\x04"):
-        window = body[:4096]
-        if b"word/" in window:
-            return "docx"
-        if b"xl/" in window:
-            return "xlsx"
+def byte_ext(body: bytes) -> str | None:
+    """The format the bytes themselves announce, when they do, read by the one sniffer
+    (`archive.store.sniff`) that extraction uses too: `ole` for any OLE2 container (its name
+    comes from the link, see `guess_ext`); ODT, OFD and other zips stay `zip`; RTF, GIF, RAR …
+    are named by their headers, as any body the bytes say nothing about."""
+    kind = sniff.container_kind(body)
+    if kind in ("pdf", "docx", "xlsx", "png", "jpg"):
+        return kind
+    if kind in sniff.ZIP_KINDS:
         return "zip"
-    if body.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+    if kind in sniff.OLE_KINDS:
         return "ole"
-    if body.startswith(b"\x89PNG"):
-        return "png"
-    if body.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    low = head[:512].lower()
-    if low.startswith((b"<!doctype html", b"<html")) or b"<html" in low or b"<body" in low:
-        return "html"
-    if low.startswith(b"<?xml"):
-        return "xml"
-    if low[:1] in (b"{", b"["):
-        return "json"
-    return None
+    return sniff.markup_ext(body)
 
 
 def guess_ext(body: bytes, content_type: str | None = None, filename: str | None = None,
               url: str | None = None) -> str:
     ctype = (content_type or "").split(";")[0].strip().lower()
     hinted = name_ext(filename) or (url_ext(url) if url else None)
-    sniffed = sniff(body)
+    sniffed = byte_ext(body)
     if sniffed == "ole":
         # Word, WPS and Excel share the OLE container: keep the hint when it is one of them.
         for cand in (hinted, MIME_EXT.get(ctype)):

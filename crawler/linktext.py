@@ -1,9 +1,11 @@
-"""The link-text vocabulary of 政府信息公开 portals, shared by discovery, detection and the generic spider.
+"""The link-text vocabulary of 政府信息公开 portals: what a column, a pager and a report title look like.
 
 One vocabulary: the 信息公开 entry names and slugs are `crawler.discovery`'s (the walking
-functions every platform spider uses); this module adds what detection and the generic
-spider need on top — which link is a column, a sub-column, a pager, and which document
-title is an annual report (and which is a 指南, 通知, 工作要点 …).
+functions every platform spider uses); this module adds which link is a column, a
+sub-column, a pager, and which document title is an annual report (and which is a 指南,
+通知, 工作要点 …). Every spider judges report titles here: `is_report_title` and
+`may_be_report` (the platform spiders, whose templates vouch for a page), and the stricter
+`is_annual_report_title` / `may_be_annual_report` (detection and the generic spider).
 
 Field guide: `../shared/portals/other-platforms.md` §3 (standard 公开目录 vocabulary) and the
 family files. A portal is walked by the *words* of its links first; slugs are only a fallback
@@ -14,7 +16,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from crawler import discovery, reportness
+from crawler import discovery
 from crawler.pages.common import ANNUAL_TITLE_RE, COLUMN_NAME_RE, squash
 
 # -- the 信息公开 entry (discovery.ENTRY_TEXT_RE, plus a few names seen on 公开目录 hubs) -------------
@@ -40,13 +42,15 @@ PAGE_NUMBER_RE = re.compile(r"^\[?\d{1,4}\]?$")
 # -- which documents are annual reports ------------------------------------------------------
 YEAR_RE = re.compile(r"(?:19|20)\d{2}")
 ANNUAL_WORDS_RE = re.compile(r"年度报告|年报|年度工作报告")
+# the genres columns list beside the reports (指南, 通知, 工作要点, 目录, 解读 …): pages, never reports
+NOT_REPORT_RE = re.compile(r"通知|指南|工作要点|要点|目录|解读|公告|通报|意见|方案|办法|规定|征集|的函$|关于")
 # what may follow the annual-report words in a report title: an infographic note, a bracket, a file ext
 REPORT_TAIL_RE = re.compile(r"^(?:[（(\[【][^）)\]】]{0,20}[）)\]】])*(?:\.(?:pdf|docx?|wps|xlsx?|ofd))?$", re.I)
-# reportness.NOT_REPORT_RE (the genres listed beside reports), and more genres met in 公开 columns
-NON_REPORT_RE = re.compile(reportness.NOT_REPORT_RE.pattern + r"|计划|制度|问答|说明|评议|考核|培训|会议|统计表$|"
+# NOT_REPORT_RE, and more genres met in 公开 columns (the generic spider's stricter reading)
+NON_REPORT_RE = re.compile(NOT_REPORT_RE.pattern + r"|计划|制度|问答|说明|评议|考核|培训|会议|统计表$|"
                            r"总结(?!.*年度报告)")
 # a list title cut short by the template (`福州市应急管理局2022年政府…`)
-TRUNCATED_RE = reportness.TRUNCATED_RE
+TRUNCATED_RE = re.compile(r"(?:…|\.\.\.|。。。)$")
 
 
 def text_of(text: str | None) -> str:
@@ -86,10 +90,29 @@ def is_next_page_text(text: str | None) -> bool:
     return bool(NEXT_TEXT_RE.match(t) or PAGE_NUMBER_RE.match(t))
 
 
+def is_report_title(title: str | None) -> bool:
+    """A report page's full title: annual-report vocabulary and none of the other genres
+    (`（含图解）` after a report title is still the report). No title: kept (the page is a
+    report of the column its template lists)."""
+    t = squash(title)
+    if not t:
+        return True
+    core = re.sub(r"[（(]含?图解[)）]$", "", t)
+    return bool(ANNUAL_WORDS_RE.search(core)) and not NOT_REPORT_RE.search(core)
+
+
+def may_be_report(listed_title: str | None) -> bool:
+    """A list item worth fetching: its title is truncated, absent or a report title."""
+    t = squash(listed_title)
+    if not t or TRUNCATED_RE.search(t):
+        return True
+    return is_report_title(t)
+
+
 def is_annual_report_title(title: str | None) -> bool:
     """`XX局2023年政府信息公开工作年度报告(含图解)`: yes; `…年度报告的通知`, `公开指南`, `工作要点`: no.
 
-    Stricter than `reportness.is_report_title` (which it includes): the generic spider has no
+    Stricter than `is_report_title` (which it includes): the generic spider has no
     platform template to vouch for a page, so a title must name 信息公开/政务公开 or a year, and
     nothing but a bracket or a file extension may follow the annual-report words."""
     t = squash(title)
@@ -101,7 +124,7 @@ def is_annual_report_title(title: str | None) -> bool:
     for last in ANNUAL_WORDS_RE.finditer(t):
         pass
     assert last is not None
-    if not reportness.is_report_title(t) or not REPORT_TAIL_RE.match(t[last.end():]):
+    if not is_report_title(t) or not REPORT_TAIL_RE.match(t[last.end():]):
         return False
     head = t[:last.start()]
     return not NON_REPORT_RE.search(head) and not head.startswith("关于")

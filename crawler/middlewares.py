@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import asyncio
-import codecs
 import random
 import time
 from typing import Any
 from urllib.parse import urlsplit
 
-import charset_normalizer
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -19,6 +17,7 @@ from twisted.internet.error import (ConnectError, ConnectionLost, ConnectionRefu
                                     TCPTimedOutError, TimeoutError)
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from archive.store import charset
 from crawler.antibot import Guard, challenge_kind, looks_blocked, pass_challenge
 from crawler.hostdown import HARD_FAILURES, HostFailures
 from crawler.sitestop import Interrupted, SiteStop
@@ -135,21 +134,11 @@ class CharsetMiddleware(CrawlerAware):
     def process_response(self, request: Request, response: Response) -> Response:
         if not isinstance(response, TextResponse) or not response.body:
             return response
-        try:
-            response.body.decode(response.encoding)
-            return response
-        except (UnicodeDecodeError, LookupError):
-            pass
-        meta_enc = response._body_declared_encoding()  # noqa: SLF001 - Scrapy's own <meta> sniffing
-        best = charset_normalizer.from_bytes(response.body[:200_000]).best()
-        guess = best.encoding if best is not None and _plausible(best.encoding) else None
-        # fewest undecodable bytes wins, earlier candidates on a tie: a GBK body under a utf-8
-        # header goes to GBK, a UTF-8 page with a few broken bytes stays UTF-8 (never Latin-1)
-        if meta_enc and _codec(meta_enc) in ("gb2312", "gbk"):
-            meta_enc = "gb18030"  # the superset: pages labelled gb2312 use GBK/GB18030 characters
-        enc = _least_damage(response.body, [meta_enc], tolerance=max(2, len(response.body) // 1000)) \
-            or _least_damage(response.body, [guess, "gb18030", response.encoding, "utf-8"])
-        if enc is None or _codec(enc) == _codec(response.encoding):
+        # the one charset policy (archive/store/charset.py); Scrapy's own <meta> sniffing, asked
+        # only when the chosen encoding fails
+        enc = charset.repair_encoding(response.body, response.encoding,
+                                      response._body_declared_encoding)  # noqa: SLF001
+        if enc is None:
             return response
         session = getattr(self.spider, "session", None)
         if session is not None:
@@ -161,36 +150,6 @@ class CharsetMiddleware(CrawlerAware):
                               f"declared/detected {response.encoding} cannot decode the body; read as {enc} "
                               "(later pages of this host with the same problem are not listed)")
         return response.replace(encoding=enc)
-
-
-PLAUSIBLE_CHARSETS = ("utf", "gb", "big5", "hz", "euc", "iso2022", "iso-2022", "shift", "cp936", "cp950")
-
-
-def _codec(name: str | None) -> str | None:
-    try:
-        return codecs.lookup(name).name if name else None
-    except LookupError:
-        return None
-
-
-def _plausible(name: str) -> bool:
-    return name.lower().replace("_", "-").startswith(PLAUSIBLE_CHARSETS)
-
-
-def _least_damage(body: bytes, candidates: list[str | None], tolerance: int | None = None) -> str | None:
-    """The candidate leaving fewest undecodable bytes (None if `tolerance` is given and exceeded)."""
-    best: tuple[int, str] | None = None
-    for enc in candidates:
-        if not enc or _codec(enc) is None:
-            continue
-        damage = body.decode(enc, "replace").count("\ufffd")
-        if best is None or damage < best[0]:
-            best = (damage, enc)
-        if damage == 0:
-            break
-    if best is None or (tolerance is not None and best[0] > tolerance):
-        return None
-    return best[1]
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.store import record_types as rt
 from archive.store.home import Home
 from archive.store.records import RecordWriter, iter_records, new_run_id
 from archive.store.raw import RawStore
@@ -36,7 +37,8 @@ class SiteState:
     `captures`: the latest 2xx version of every fetched URL (for conditional requests);
     `reports`: report pages already read, by canonical URL; `attached_urls`: attachment URLs
     with an attachment record; `attached`: capture ids with one; `listings`: the item digest
-    each list page showed last time (see `PortalSpider.listing`).
+    each list page showed last time (see `PortalSpider.listing`). Fields as declared in
+    `archive.store.record_types` (tests/test_records.py checks `load` reads no other).
     """
 
     captures: dict[str, PreviousCapture] = field(default_factory=dict)
@@ -87,7 +89,7 @@ class SiteState:
             elif kind == "attachment":
                 state.attached.add(rec.get("capture_id") or "")
                 state.attached_urls.update(u for u in (rec.get("url"), rec.get("final_url")) if u)
-            elif rec.get("page_key") and rec.get("items_digest"):
+            elif kind == "listing" and rec.get("page_key") and rec.get("items_digest"):
                 state.listings[rec["page_key"]] = rec["items_digest"]
                 if rec.get("rendered"):
                     state.rendered_columns.add(rec["column_url"])
@@ -135,7 +137,7 @@ class ArchiveSession:
 
     def error(self, url: str | None, stage: str, kind: str, message: str) -> None:
         self.stats["errors"] += 1
-        self.record("error", url=url, stage=stage, kind=kind, message=str(message)[:2000])
+        self.record("error", **rt.Error(url=url, stage=stage, kind=kind, message=str(message)[:2000]))
 
     def close(self) -> None:
         self.writer.close()

@@ -116,20 +116,15 @@ def stop_helpers() -> None:
     driver and its Chromium) are terminated."""
     from crawler.store_parse_helper import STORE_WRITER
 
-    connection = STORE_WRITER._connection  # noqa: SLF001
-    helper = connection.process.pid if connection is not None else None
+    helper = STORE_WRITER.helper_pid()
     for pid in descendants(os.getpid()):
         if pid != helper:
             try:
                 os.kill(pid, signal.SIGTERM)
             except (ProcessLookupError, PermissionError):
                 pass
-    if connection is None or connection.closed:
-        return
-    connection.closed = True
     try:
-        connection.sock.close()  # end-of-file: the helper finishes what it was given and exits
-        connection.process.wait(HELPER_WAIT)
+        STORE_WRITER.hang_up(HELPER_WAIT)  # end-of-file: the helper finishes what it was given and exits
     except Exception:  # noqa: BLE001 - it exits by itself; never killed mid-write
         logger.warning("store helper still finishing its last bodies; it exits by itself")
 

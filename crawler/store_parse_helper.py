@@ -1,8 +1,8 @@
-"""The crawl's raw-store writes, done by a helper process.
+"""The crawl's store-and-parse helper process: bodies made durable, report pages parsed.
 
-A crawl hands every response body to `STORE_WRITER.put()` and awaits its `Stored`: by then
-the body is durable under its final name, so the capture record that follows never points
-at a body a crash could lose.
+A crawl hands every response body to `STORE_WRITER.put()` — the one call of the protocol —
+and awaits its `Stored`: by then the body is durable under its final name, so the capture
+record that follows never points at a body a crash could lose.
 
 Why a process and not a thread: a writer thread shares the GIL with the event loop, and
 each of its system calls (create, write, sync, rename: about eight per body) hands the GIL
@@ -19,7 +19,7 @@ flight fail with an OSError (the capture middleware records each as a store erro
 crawl goes on) and the next body starts a new helper. When the crawl process ends, the
 helper reads end-of-file, finishes what it was given and exits.
 
-A report page can come with its parser (`put_parsed`): the helper then also runs the
+A report page can come with its parser (`put(..., page=Page(parser, text, url))`): the helper then also runs the
 platform's detail-page parser (`detail_parsers()` below, named by family) on the page's
 text once the body is stored, and answers with the result, so the event loop does not spend
 ~0.4 ms of lxml on every report page. If the parser fails there, the answer has no result
@@ -30,6 +30,12 @@ Frames, both directions little-endian:
            {home, site_id, ext, parser? (family name), url?}, body, the page's text as UTF-8
   answer   <QI (job id, length), JSON {stored: Stored's fields, parsed?: [title, metadata,
            [[url, text, attrs], ...]]} or {error, errno, message, filename}
+
+Why these frames and not `multiprocessing.connection`: its `send_bytes` blocks, and the
+event loop must never wait for the helper. Tried (#15, both sides on Connection): while the
+helper synced a batch, a 3 MB body held the loop for 140-215 ms (here: <= 12 ms), one run
+of six hung with both sides in a send, and `bench/bench_crawl.py --scale 20` was no faster
+(capture 4.1-4.7 CPU ms/page against 4.0).
 """
 from __future__ import annotations
 
@@ -45,6 +51,7 @@ import struct
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -59,30 +66,35 @@ MAX_BATCH = 32  # bodies per RawStore.put_many (one sync of the disk for all of 
 _REPO = str(Path(__file__).resolve().parents[1])
 
 
+@dataclass(frozen=True)
+class Page:
+    """A report page the helper parses once its body is stored: `parser(text, url)`."""
+
+    parser: Callable[[str, str], Parsed]
+    text: str
+    url: str
+
+
 class StoreWriter:
-    """The crawl side: one connection to a helper process per crawl process and event loop."""
+    """The crawl side: one connection to a helper process per crawl process and event loop.
+
+    Everything the crawl says to the helper goes through `put`; `helper_pid` and `hang_up`
+    are for the shutdown path (crawler/shutdown.py)."""
 
     def __init__(self) -> None:
         self._connection: _Connection | None = None
 
-    async def put(self, store: RawStore, site_id: str, body: bytes, ext: str | None) -> Stored:
+    async def put(self, store: RawStore, site_id: str, body: bytes, ext: str | None,
+                  page: Page | None = None) -> tuple[Stored, Parsed | None]:
+        """Store `body` durably; with a `page`, the helper also parses it. Returns the `Stored`
+        and the parse result (None: no page, the parser failed in the helper, or there is no
+        helper — the caller then parses)."""
         if not _asyncio_loop_running():  # a Twisted reactor without asyncio: the store in a thread
             from scrapy.utils.defer import maybe_deferred_to_future
             from twisted.internet.threads import deferToThread
 
-            return await maybe_deferred_to_future(deferToThread(store.put, site_id, body, ext))
-        stored, _ = await self._connection_for(asyncio.get_running_loop()).put(store.home.root, site_id, body, ext)
-        return stored
-
-    async def put_parsed(self, store: RawStore, site_id: str, body: bytes, ext: str | None,
-                         parser: Callable[[str, str], Parsed], text: str, url: str) -> tuple[Stored, Parsed | None]:
-        """`put`, and the report page's `parser(text, url)` run by the helper (None: it failed
-        there, or there is no helper, and the caller parses)."""
-        if not _asyncio_loop_running():
-            return await self.put(store, site_id, body, ext), None
-        stored, parsed = await self._connection_for(asyncio.get_running_loop()).put(
-            store.home.root, site_id, body, ext, (parser, text, url))
-        return stored, parsed
+            return await maybe_deferred_to_future(deferToThread(store.put, site_id, body, ext)), None
+        return await self._connection_for(asyncio.get_running_loop()).put(store.home.root, site_id, body, ext, page)
 
     def _connection_for(self, loop: asyncio.AbstractEventLoop) -> _Connection:
         connection = self._connection
@@ -91,6 +103,20 @@ class StoreWriter:
                 connection.close()
             connection = self._connection = _Connection(loop)
         return connection
+
+    def helper_pid(self) -> int | None:
+        """The running helper's process id (None: none started)."""
+        return self._connection.process.pid if self._connection is not None else None
+
+    def hang_up(self, wait: float) -> None:
+        """End-of-file for the helper, from outside the event loop (the process is ending): it
+        finishes what it was given and exits; waited for up to `wait` seconds, never killed."""
+        connection = self._connection
+        if connection is None or connection.closed:
+            return
+        connection.closed = True
+        connection.sock.close()
+        connection.process.wait(wait)
 
     def close(self) -> None:
         if self._connection is not None:
@@ -133,17 +159,15 @@ class _Connection:
         return not self.closed and self.loop is loop and not loop.is_closed() and self.pid == os.getpid()
 
     def put(self, home: Path, site_id: str, body: bytes, ext: str | None,
-            parse: tuple[Callable[[str, str], Parsed], str, str] | None = None,
-            ) -> asyncio.Future[tuple[Stored, Parsed | None]]:
+            page: Page | None = None) -> asyncio.Future[tuple[Stored, Parsed | None]]:
         job = next(self.ids)
         future: asyncio.Future[tuple[Stored, Parsed | None]] = self.loop.create_future()
         self.waiting[job] = future
         fields: dict[str, Any] = {"home": str(home), "site_id": site_id, "ext": ext}
         text = b""
-        if parse is not None and (name := _parser_name(parse[0])) is not None:
-            _, page_text, url = parse
-            fields.update(parser=name, url=url)
-            text = page_text.encode("utf-8", "surrogatepass")
+        if page is not None and (name := _parser_name(page.parser)) is not None:
+            fields.update(parser=name, url=page.url)
+            text = page.text.encode("utf-8", "surrogatepass")
         header = json.dumps(fields).encode()
         was_idle = not self.outgoing
         self.outgoing.append(memoryview(REQUEST.pack(job, len(header), len(body), len(text)) + header))

@@ -1,7 +1,7 @@
-"""crawler.discovery and crawler.reportness on small pages shaped like the field guide's."""
+"""crawler.discovery and the report-title vocabulary (crawler.linktext) on small pages shaped like the field guide's."""
 from __future__ import annotations
 
-from crawler import discovery, reportness
+from crawler import discovery, linktext
 from crawler.pages import common
 
 HOME = """<html><body><div class="header"><ul class="nav"><li><a href="/">首页</a></li>
@@ -58,8 +58,8 @@ def test_column_of_a_known_report_and_its_doc_key() -> None:
 def test_reports_and_documents_that_are_not() -> None:
     for title in ("福州市应急管理局2022年政府信息公开工作年度报告", "海盐县教育局2023年度政府信息公开工作年度报告（含图解）",
                   "某区财政局2021年政府信息公开年度工作报告"):
-        assert reportness.is_report_title(title), title
+        assert linktext.is_report_title(title), title
     for title in ("某区政府信息公开指南", "关于做好2023年度政府信息公开工作年度报告编制发布工作的通知",
                   "某局2024年政务公开工作要点", "某局关于2023年政府信息公开工作年度报告的解读"):
-        assert not reportness.is_report_title(title), title
-    assert reportness.may_be_report("福州市应急管理局2022年政府…")  # truncated: read the page to know
+        assert not linktext.is_report_title(title), title
+    assert linktext.may_be_report("福州市应急管理局2022年政府…")  # truncated: read the page to know

@@ -119,7 +119,9 @@ def test_gkmlpt_index_config_and_annual_category() -> None:
 
 
 def test_gkmlpt_api_page() -> None:
-    items, total = gkmlpt.parse_api((PAGES / "chaoyang_gkmlpt_api_p1.json").read_text(encoding="utf-8"))
+    page = gkmlpt.parse_list((PAGES / "chaoyang_gkmlpt_api_p1.json").read_text(encoding="utf-8"),
+                             "https://www.gdcy.gov.cn/gkmlpt/api/all/1?page=1")
+    items, total = page.items, page.total
     assert items and total and total >= len(items)
     for it in items:
         assert gkmlpt.DETAIL_RE.search(urlsplit(it["url"]).path)
@@ -141,7 +143,7 @@ def test_gkmlpt_detail_metadata_table(served: dict[str, dict[str, Any]]) -> None
 # -- JCMS --------------------------------------------------------------------------------------
 def test_jcms_column_embedded_records_and_proxy_plan() -> None:
     res = response("haiyan_column.html")
-    page = jcms.parse_column(res.text, res.url)
+    page = jcms.parse_list(res.text, res.url)
     assert page.has_datastore and len(page.items) == 3 * page.per_page
     assert page.params["columnid"] == "1229449092"
     plan = jcms.proxy_requests(res.url, page)

@@ -80,7 +80,7 @@ def requested(out: list) -> list[str]:
 
 
 def test_unchanged_list_skips_known_pages_changed_list_asks_all(spider: TrsSpider) -> None:
-    # titles as listed on the portal: a title that names no annual report is not fetched (crawler/reportness.py)
+    # titles as listed on the portal: a title that names no annual report is not fetched (crawler/linktext.py)
     items = [ListItem(u, f"福州市应急管理局{2009 + i}年政府信息公开工作年度报告", "2026-01-20")
              for i, u in enumerate(URLS[:3])]
     first, go_on = spider.listing(list_response(), BASE, items)

@@ -11,7 +11,7 @@ import pytest
 
 from archive.store.home import Home
 from archive.store.raw import RawStore
-from crawler.store_parse_helper import StoreWriter
+from crawler.store_parse_helper import Page, StoreWriter
 
 PAGES = [f"<html><body><h1>第{i}号报告</h1>{'表格' * (i * 50)}</body></html>".encode() for i in range(60)]
 BIG = os.urandom(3 * 2**20)  # larger than the socket's buffers: sent in pieces from the loop
@@ -30,7 +30,7 @@ def test_bodies_from_many_concurrent_puts_land_byte_exact_in_their_own_archives(
         jobs = [writer.put(stores[i % 2], ("fuzhou", "haiyan")[i % 3 == 0], body, "html")
                 for i, body in enumerate(PAGES)]
         jobs.append(writer.put(stores[0], "chaoyang", BIG, "pdf"))
-        return await asyncio.gather(*jobs)
+        return [stored for stored, _ in await asyncio.gather(*jobs)]
 
     try:
         results = run(crawl())
@@ -46,7 +46,7 @@ def test_bodies_from_many_concurrent_puts_land_byte_exact_in_their_own_archives(
         assert stored.raw_path == f"raw/{site}/{sha[:2]}/{sha}.{ext}"
         home = homes[0] if body is BIG else homes[i % 2]
         assert (home.root / stored.raw_path).read_bytes() == body
-    again = run(StoreWriter().put(stores[0], "chaoyang", BIG, "pdf"))
+    again, _ = run(StoreWriter().put(stores[0], "chaoyang", BIG, "pdf"))
     assert again.created is False and again.raw_path == results[-1].raw_path
     assert [p for h in homes for p in h.root.rglob(".tmp-*") if p.is_file()] == []
 
@@ -69,7 +69,7 @@ def test_errors_come_back_as_the_exceptions_the_store_raised(tmp_path: Path) -> 
         writer.close()
     assert isinstance(bad_site, ValueError) and "escape" in str(bad_site)
     assert isinstance(blocked, OSError) and blocked.errno is not None and "fuzhou" in str(blocked)
-    assert (home.root / fine.raw_path).read_bytes() == PAGES[3]
+    assert (home.root / fine[0].raw_path).read_bytes() == PAGES[3]
 
 
 def test_a_dead_helper_fails_the_bodies_in_flight_and_the_next_body_starts_a_new_one(tmp_path: Path) -> None:
@@ -77,7 +77,7 @@ def test_a_dead_helper_fails_the_bodies_in_flight_and_the_next_body_starts_a_new
     store, writer = RawStore(home), StoreWriter()
 
     async def crawl():  # type: ignore[no-untyped-def]
-        first = await writer.put(store, "fuzhou", PAGES[4], "html")
+        first, _ = await writer.put(store, "fuzhou", PAGES[4], "html")
         helper = writer._connection.process  # type: ignore[union-attr]
         os.kill(helper.pid, signal.SIGSTOP)  # frozen: the next body is sent but never answered
         in_flight = asyncio.ensure_future(writer.put(store, "fuzhou", PAGES[5], "html"))
@@ -86,7 +86,7 @@ def test_a_dead_helper_fails_the_bodies_in_flight_and_the_next_body_starts_a_new
         os.kill(helper.pid, signal.SIGKILL)
         with pytest.raises(OSError, match="store writer process ended"):
             await in_flight
-        after = await writer.put(store, "fuzhou", PAGES[6], "html")
+        after, _ = await writer.put(store, "fuzhou", PAGES[6], "html")
         return first, after, helper, writer._connection.process  # type: ignore[union-attr]
 
     try:
@@ -120,8 +120,8 @@ def test_a_report_page_is_parsed_by_the_helper_exactly_as_the_spider_would(tmp_p
     async def crawl():  # type: ignore[no-untyped-def]
         body = REPORT_PAGE.encode("gb18030")
         return await asyncio.gather(
-            writer.put_parsed(store, "fuzhou", body, "htm", trs.parse_detail, REPORT_PAGE, url),
-            writer.put_parsed(store, "fuzhou", b"<html>x</html>", "htm", broken, "<html>x</html>", url))
+            writer.put(store, "fuzhou", body, "htm", Page(trs.parse_detail, REPORT_PAGE, url)),
+            writer.put(store, "fuzhou", b"<html>x</html>", "htm", Page(broken, "<html>x</html>", url)))
 
     try:
         (stored, parsed), (other, unparsed) = run(crawl())

@@ -3,7 +3,8 @@
 Pure with respect to the database: `fold(records)` takes the record stream (in run order)
 and returns plain row dicts for sites, reports (crawl-owned columns only), captures,
 attachments, crawl_runs, errors and report_history. Records are deduped by id, so repeated
-lines from re-runs or several workers merge.
+lines from re-runs or several workers merge. Each kind's fields are those
+`archive.store.record_types` declares (tests/test_records.py checks the fold asks for no other).
 
 History rules (spec/archive.md, reports):
 - a report is *seen* by a `report` record, by a `listing` that shows one of its URLs, by a

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import os
 
+from archive.store.sniff import sniff_format
+
 from .model import Extracted, ExtractError
 from .safety import Deadline, alarm
-from .sniff import sniff_format
 
 DEFAULT_MAX_BYTES = 100 * 2**20
 _UNSUPPORTED = {"ppt": "PowerPoint", "ofd": "OFD", "zip": "zip archive", "rar": "RAR archive",

@@ -7,7 +7,8 @@ import re
 import lxml.html
 from lxml import etree
 
-from .charset import decode_bytes
+from archive.store.charset import decode_bytes
+
 from .grid import SpanCell, expand, spans
 from .html_meta import page_meta
 from .model import Extracted, ExtractError, Grid, clean_cell, rectangular, render_grid, tidy_text

@@ -8,10 +8,11 @@ import tempfile
 import uuid
 from typing import Iterable
 
+from archive.store.sniff import sniff_format
+
 from .docx import extract_docx
 from .model import Extracted, ExtractError, Grid, clean_cell, rectangular, render_grid, tidy_text
 from .safety import Deadline, run_tool, scratch_dir
-from .sniff import sniff_format
 
 SOFFICE = os.environ.get("XXGK_SOFFICE", "soffice")
 ANTIWORD = "antiword"

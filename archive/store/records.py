@@ -12,7 +12,8 @@ thread, so the crawl's event loop never waits for the disk — and on close. A r
 a torn last line. Ids are content-derived (`capture_id` = hash of URL and
 body hash), so a record written twice by a re-run or by two workers merges into one.
 
-Record kinds (field `type`) — see docs/architecture.md for every field:
+Record kinds (field `type`) and their fields are defined in `archive.store.record_types`
+(the contract between the crawler that writes and the stages that read):
   run_start, run_end, column, listing, capture, not_modified, report, attachment, error
 """
 from __future__ import annotations
@@ -30,10 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.store.home import Home, check_site_id
-
-RECORD_TYPES = frozenset(
-    "run_start run_end column listing capture not_modified report attachment error".split()
-)
+from archive.store.record_types import RECORD_TYPES, check
 
 
 _NOW: tuple[int, str] = (0, "")
@@ -110,8 +108,8 @@ class RecordWriter:
         self._syncing: Future[None] | None = None
 
     def write(self, type_: str, **fields: Any) -> dict[str, Any]:
-        if type_ not in RECORD_TYPES:
-            raise ValueError(f"unknown record type {type_!r}")
+        """One record; a kind or a field `record_types` does not declare is refused (ValueError)."""
+        check(type_, fields)
         rec = {"type": type_, "run_id": self.run_id, "site_id": self.site_id, "at": utcnow(), **fields}
         line = json.dumps(rec, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
         with self._lock:

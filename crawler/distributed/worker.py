@@ -34,6 +34,7 @@ from scrapy.settings import Settings
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
+from archive.store import record_types as rt
 from archive.store.home import Home
 from archive.store.records import RecordWriter
 from crawler.distributed.leases import Keys, Scripts, site_status
@@ -226,5 +227,5 @@ class Worker:
         """The whole site's verdict, once, by the worker that saw it drained."""
         reports = int(self.server.hget(self.keys.crawl_key("reports"), site) or 0)
         with RecordWriter(self.home, site, job["kwargs"]["run_id"], worker=f"{self.name}-final") as w:
-            w.write("run_end", status="ok" if reports else "failed",
-                    stats={"reports_all_workers": reports, "worker_share": False, "finish_reason": "drained"})
+            w.write("run_end", **rt.RunEnd(status="ok" if reports else "failed", stats=rt.RunStats(
+                reports_all_workers=reports, worker_share=False, finish_reason="drained")))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -98,8 +99,15 @@ def _ts_date(value: Any) -> str | None:
     return common.iso_date(str(value)) if value else None
 
 
-def parse_api(body: str) -> tuple[list[dict[str, Any]], int | None]:
-    """Articles of one API page, normalised, and the total the category announces."""
+@dataclass
+class GkmlptList:
+    items: list[dict[str, Any]]  # url, title, date, index_no, doc_no, agency, topic, attachments
+    total: int | None            # the category's article count, as the API announces it
+
+
+def parse_list(body: str, url: str) -> GkmlptList:
+    """One page of the category list API (`api_url`): its articles, normalised, and the total
+    the category announces. Not the expected JSON: ValueError or AttributeError."""
     data = json.loads(body)
     total = data.get("total")
     if total is None and isinstance(data.get("classify"), dict):
@@ -116,7 +124,7 @@ def parse_api(body: str) -> tuple[list[dict[str, Any]], int | None]:
             "agency": art.get("publisher") or None, "topic": art.get("classify_theme_name") or None,
             "attachments": [{"url": a.get("url"), "name": a.get("name")} for a in art.get("attachment") or [] if a.get("url")],
         })
-    return items, int(total) if total not in (None, "") else None
+    return GkmlptList(items, int(total) if total not in (None, "") else None)
 
 
 def parse_detail(html: str, url: str) -> tuple[str, dict[str, str], list[common.Link]]:

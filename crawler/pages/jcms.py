@@ -48,7 +48,8 @@ def records_and_duplicates(text: str, url: str) -> tuple[list[tuple[str, str, st
     return list(out.values()), dups
 
 
-def parse_column(html: str, url: str) -> JcmsList:
+def parse_list(html: str, url: str) -> JcmsList:
+    """A column page: its embedded records and what the dataproxy needs for the rest."""
     items, dups = records_and_duplicates(html, url)
     page = JcmsList(items, has_datastore="<datastore" in html, duplicates=dups)
     m = TOTAL_RE.search(html)

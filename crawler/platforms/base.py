@@ -23,10 +23,11 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from archive.store import record_types as rt
 from archive.store import urlnorm
 from archive.store.home import check_site_id
 from archive.store.records import capture_id_for, report_id_for, short_hash
-from crawler import discovery, reportness, revalidate, sitestop
+from crawler import discovery, linktext, revalidate, sitestop
 from crawler.middlewares import exception_kind
 from crawler.pages import common
 from crawler.session import ArchiveSession
@@ -59,7 +60,6 @@ class DetailPage:
 
 DetailParser = Callable[[str, str], "tuple[str, dict[str, str], list[common.Link]]"]
 
-REPORT_FIELDS = ("index_no", "doc_no", "topic", "written_date", "published_date", "validity", "source", "agency")
 
 
 class PortalSpider(scrapy.Spider):
@@ -173,13 +173,14 @@ class PortalSpider(scrapy.Spider):
         return "scheduled"
 
     def _opened(self, spider: scrapy.Spider) -> None:
-        self.session.record("run_start", spider=self.name, platform=self.platform, base_url=self.base_url,
-                            start_urls=self.entry_urls, site_info=self.site_info(), discovery=self.discovery)
+        self.session.record("run_start", **rt.RunStart(
+            spider=self.name, platform=self.platform, base_url=self.base_url, start_urls=self.entry_urls,
+            site_info=self.site_info(), discovery=self.discovery))
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         counts = dict(self.session.stats)
-        summary = {
+        summary: rt.RunStats = {
             "requests": stats.get("downloader/request_count", 0),
             "responses": stats.get("downloader/response_count", 0),
             "not_modified": counts.get("not_modified", 0),
@@ -212,10 +213,10 @@ class PortalSpider(scrapy.Spider):
             status = "degraded"
         else:
             status = "ok"
-        self.session.record("run_end", status=status, stats=summary)
+        self.session.record("run_end", **rt.RunEnd(status=status, stats=summary))
         self.session.close()
 
-    def site_info(self) -> dict[str, Any]:
+    def site_info(self) -> rt.SiteInfo:
         return {"site_id": self.site_id, "name": self.site_name, "region_code": self.region_code,
                 "province": self.province, "prefecture": self.prefecture, "county": self.county,
                 "platform": self.platform, "home_url": self.home_url or _origin(self.entry_urls[0]) + "/"}
@@ -412,8 +413,8 @@ class PortalSpider(scrapy.Spider):
             self.footholds_pending.discard(ident)
             if not (key in self.columns_seen or ident in self.columns_seen):
                 self.columns_seen.update((key, ident))
-                yield {"_type": "column", "url": key, "name": name, "agency": agency,
-                       "found_on": self.canonical(found_on)}
+                yield {"_type": "column", **rt.Column(url=key, name=name, agency=agency,
+                                                      found_on=self.canonical(found_on))}
             yield from self.parse_column(fetched)
             return
         if ident in self.footholds_pending:
@@ -421,7 +422,7 @@ class PortalSpider(scrapy.Spider):
         if key in self.columns_seen or ident in self.columns_seen:
             return
         self.columns_seen.update((key, ident))
-        yield {"_type": "column", "url": key, "name": name, "agency": agency, "found_on": self.canonical(found_on)}
+        yield {"_type": "column", **rt.Column(url=key, name=name, agency=agency, found_on=self.canonical(found_on))}
         if fetched is not None:
             yield from self.parse_column(fetched)
         else:
@@ -523,15 +524,15 @@ class PortalSpider(scrapy.Spider):
                                         for i in unique.values()],
                                        ensure_ascii=False, sort_keys=True, default=str))
         unchanged = self.incremental and self.session.state.listings.get(page_key) == digest
-        out: list[Any] = [{"_type": "listing", "column_url": column_url, "page_url": page_url,
-                           "report_urls": list(canonical.values()),
-                           "page_key": page_key, "items_digest": digest, "unchanged": unchanged,
-                           "rendered": bool(response.meta.get("playwright"))}]
+        out: list[Any] = [{"_type": "listing", **rt.Listing(
+            column_url=column_url, page_url=page_url, report_urls=list(canonical.values()),
+            page_key=page_key, items_digest=digest, unchanged=unchanged,
+            rendered=bool(response.meta.get("playwright")))}]
         self.note_duplicates(response.url, duplicates)
         if not self.note_list_items(response.url, column_url, list(unique)):
             return out, False
         for item in unique.values():
-            if not reportness.may_be_report(item.title):
+            if not linktext.may_be_report(item.title):
                 self.not_reports += 1
                 continue
             if unchanged and not self.revalidate(canonical[item.url]):
@@ -627,25 +628,24 @@ class PortalSpider(scrapy.Spider):
             return
         cap = response.meta.get("capture") or {}
         page = self.parse_detail_page(response)
-        if not reportness.is_report_title(page.title or response.meta.get("listed_title") or ""):
+        if not linktext.is_report_title(page.title or response.meta.get("listed_title") or ""):
             # listed beside the reports but not one (指南, 通知, 工作要点 …): archived page, no report
             self.not_reports += 1
             return
         listed_extra = response.meta.get("list_extra") or {}
-        meta = {k: v for k, v in {**{f: listed_extra.get(f) for f in REPORT_FIELDS}, **page.meta}.items() if v}
+        meta = {k: v for k, v in {**{f: listed_extra.get(f) for f in rt.REPORT_META}, **page.meta}.items() if v}
         canonical_url = self.canonical(response.url)
         report_id, key = self.report_identity(meta.get("index_no"), canonical_url)
         unchanged = bool(response.meta.get("xxgk_not_modified"))
-        atts = [{"url": self.canonical(a.url), "link_text": a.text, "filename": a.text or None,
-                 "js_only": bool(a.attrs.get("js_only"))} for a in page.attachments]
-        yield {"_type": "report", "report_id": report_id, "url": self.canonical(response.url),
-               "canonical_url": canonical_url, "capture_id": cap.get("capture_id"),
-               "sha256": cap.get("sha256") or response.meta.get("xxgk_not_modified"),
-               "column_url": response.meta.get("column_url"), "title": page.title or response.meta.get("listed_title"),
-               **{f: meta.get(f) for f in REPORT_FIELDS},
-               "listed_title": response.meta.get("listed_title"), "listed_date": response.meta.get("listed_date"),
-               "attachments": atts, "extra": {**page.extra, **{k: v for k, v in meta.items() if k not in REPORT_FIELDS}},
-               "unchanged": unchanged, "doc_key": key}
+        atts = [rt.attachment_link(self.canonical(a.url), a.text, a.text or None, bool(a.attrs.get("js_only")))
+                for a in page.attachments]
+        yield {"_type": "report", **rt.report(
+            report_id=report_id, url=self.canonical(response.url), canonical_url=canonical_url,
+            capture_id=cap.get("capture_id"), sha256=cap.get("sha256") or response.meta.get("xxgk_not_modified"),
+            column_url=response.meta.get("column_url"), title=page.title or response.meta.get("listed_title"),
+            meta=meta, listed_title=response.meta.get("listed_title"), listed_date=response.meta.get("listed_date"),
+            attachments=atts, extra={**page.extra, **{k: v for k, v in meta.items() if k not in rt.REPORT_META}},
+            unchanged=unchanged, doc_key=key)}
         for att in page.attachments:
             prev = self.session.state.get(att.url) if unchanged else None
             if prev is not None:
@@ -667,11 +667,12 @@ class PortalSpider(scrapy.Spider):
         self.attached.add(cap["capture_id"])
         name = cap.get("filename") or common.clean(response.meta.get("link_text")) or _url_tail(response.url)
         from crawler.filetypes import mime_for  # local: keeps the module import light
-        yield {"_type": "attachment", "report_id": response.meta.get("report_id"),
-               "url": self.canonical(response.meta.get("redirect_urls", [response.url])[0]),
-               "final_url": self.canonical(response.url), "filename": name, "ext": cap["ext"],
-               "mime": mime_for(cap["ext"], cap.get("content_type")), "size": cap["size"],
-               "sha256": cap["sha256"], "raw_path": cap["raw_path"], "capture_id": cap["capture_id"]}
+        yield {"_type": "attachment", **rt.attachment(
+            report_id=response.meta.get("report_id"),
+            url=self.canonical(response.meta.get("redirect_urls", [response.url])[0]),
+            final_url=self.canonical(response.url), filename=name, ext=cap["ext"],
+            mime=mime_for(cap["ext"], cap.get("content_type")), size=cap["size"], sha256=cap["sha256"],
+            raw_path=cap["raw_path"], capture_id=cap["capture_id"])}
 
     def _recovered_attachment(self, report_id: str | None, url: str, link_text: str | None,
                               prev: Any) -> Iterator[dict[str, Any]]:
@@ -692,10 +693,10 @@ class PortalSpider(scrapy.Spider):
             size = self.session.store.path(prev.raw_path).stat().st_size
         except (OSError, ValueError):
             return
-        yield {"_type": "attachment", "report_id": report_id, "url": self.canonical(self.rebase(url)),
-               "final_url": self.canonical(prev.url), "filename": common.clean(link_text) or _url_tail(prev.url),
-               "ext": ext, "mime": mime_for(ext, prev.content_type), "size": size, "sha256": prev.sha256,
-               "raw_path": prev.raw_path, "capture_id": cid}
+        yield {"_type": "attachment", **rt.attachment(
+            report_id=report_id, url=self.canonical(self.rebase(url)), final_url=self.canonical(prev.url),
+            filename=common.clean(link_text) or _url_tail(prev.url), ext=ext, mime=mime_for(ext, prev.content_type),
+            size=size, sha256=prev.sha256, raw_path=prev.raw_path, capture_id=cid)}
 
     def _file_report(self, response: Response) -> Iterator[Any]:
         cap = response.meta.get("capture")
@@ -704,12 +705,12 @@ class PortalSpider(scrapy.Spider):
         canonical_url = self.canonical(response.url)
         report_id = report_id_for(self.site_id, None, canonical_url)
         title = response.meta.get("listed_title") or ""
-        yield {"_type": "report", "report_id": report_id, "url": canonical_url, "canonical_url": canonical_url,
-               "capture_id": cap["capture_id"], "sha256": cap["sha256"], "column_url": response.meta.get("column_url"),
-               "title": title, **{f: None for f in REPORT_FIELDS}, "listed_title": title,
-               "listed_date": response.meta.get("listed_date"),
-               "attachments": [{"url": canonical_url, "link_text": title, "filename": cap.get("filename")}],
-               "extra": {"report_is_file": True}, "unchanged": False}
+        yield {"_type": "report", **rt.report(
+            report_id=report_id, url=canonical_url, canonical_url=canonical_url, capture_id=cap["capture_id"],
+            sha256=cap["sha256"], column_url=response.meta.get("column_url"), title=title, meta={},
+            listed_title=title, listed_date=response.meta.get("listed_date"),
+            attachments=[rt.attachment_link(canonical_url, title, cap.get("filename"))],
+            extra={"report_is_file": True}, unchanged=False)}
         response.meta["report_id"] = report_id
         yield from self.parse_attachment(response)
 
@@ -745,7 +746,7 @@ class PortalSpider(scrapy.Spider):
 
     def is_column_link(self, link: common.Link) -> bool:
         """年度报告 / 政府信息公开年报 / 2023年政府信息公开年报 — a column name, not a report title."""
-        return bool(common.COLUMN_NAME_RE.fullmatch(common.squash(link.text)))
+        return linktext.is_column_text(link.text)
 
     NAV_RE: ClassVar[re.Pattern[str]] = re.compile(
         # portal sections, or a unit name: the administrative suffixes of report-format.md §2.3

@@ -112,7 +112,7 @@ class GenericSpider(PortalSpider):
                  if linktext.may_be_annual_report(t) and self.is_allowed(u)]
         nexts: list[Any] = [self.request(u, self.parse_column, "list") for u in page.pages[: self.max_list_pages]]
         if "<datastore" in response.text:  # a Hanweb column: its further records come from the proxy
-            jl = jcms.parse_column(response.text, response.url)
+            jl = jcms.parse_list(response.text, response.url)
             nexts += [FormRequest(self.rebase(url), formdata=form, callback=self.parse_proxy, errback=self.on_error,
                                   headers={"Referer": response.url, "X-Requested-With": "XMLHttpRequest"},
                                   meta={"kind": "api", "column_url": response.meta.get("column_url")})

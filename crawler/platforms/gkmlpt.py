@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response, TextResponse
 
+from archive.store import record_types as rt
 from crawler.pages import common, gkmlpt
 from crawler.platforms.base import DetailPage, ListItem, ListPage, PortalSpider
 
@@ -71,7 +72,8 @@ class GkmlptSpider(PortalSpider):
             return
         self.columns_seen.add(col["url"])
         api = col["api"]
-        yield {"_type": "column", **{k: col.get(k) for k in ("url", "name", "agency", "found_on", "api")}}
+        yield {"_type": "column", **rt.Column(url=col.get("url"), name=col.get("name"), agency=col.get("agency"),
+                                              found_on=col.get("found_on"), api=col.get("api"))}
         yield self.request(gkmlpt.api_url(api["index_url"], api["category"], api["sid"], 1), self.parse_api, "api",
                            column_url=col["url"], index_url=api["index_url"], category=api["category"],
                            sid=api["sid"], page=1, seen=0, expected_status=(404,), **meta)
@@ -83,13 +85,14 @@ class GkmlptSpider(PortalSpider):
             return  # past the last page on sites that answer 404 there
         self.list_pages += 1
         try:
-            items, total = gkmlpt.parse_api(response.text)
+            listed_page = gkmlpt.parse_list(response.text, response.url)
         except (ValueError, AttributeError) as exc:
             self.session.stats["structure_errors"] += 1
             self.session.error(response.url, "fetch", "structure", f"gkmlpt API answer is not the expected JSON: {exc}")
             if response.meta.get("reopened"):
                 yield from self.rediscover(response.url, "is not the expected JSON")
             return
+        items, total = listed_page.items, listed_page.total
         column_url = response.meta["column_url"]
         listed = [ListItem(self.rebase(it["url"]), it["title"], it["date"],
                            {k: it[k] for k in ("index_no", "doc_no", "agency", "topic")},

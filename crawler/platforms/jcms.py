@@ -33,7 +33,7 @@ class JcmsSpider(PortalSpider):
                                  column_url=response.meta.get("column_url"), jpaas=query, page_no=1, seen=0,
                                  shell_url=response.url)
             return ListPage([], [first], recognised=True)
-        page = jcms.parse_column(response.text, response.url)
+        page = jcms.parse_list(response.text, response.url)
         if response.meta.get("playwright") and not page.items and jcms.jpaas_query(response.text) is not None:
             # the jpaas gateway refused us; the page's own script wrote the list in Chromium
             return ListPage([ListItem(*i) for i in jcms.rendered_items(response.text, response.url)], [],

@@ -1,4 +1,21 @@
-"""Decide a document's format from its bytes; ext/mime/filename are only tie-breakers."""
+"""What a body is, from its bytes: one sniffer for the crawl and for extraction.
+
+The crawl names every stored body by its format (`crawler.filetypes.guess_ext`: bytes first,
+then Content-Type, filename, URL); extraction picks its extractor the same way
+(`sniff_format`). Both read the containers through `container_kind`, so a body the crawl
+stores as `.docx` is the body extraction reads as docx:
+
+- PDF by its `%PDF-` header (extraction also takes one within the first KB: some servers put
+  junk before it);
+- zip by its member names (`word/` docx, `xl/` xlsx, ODT, OFD), the first 4 KB when the
+  directory is unreadable;
+- OLE2 (doc, wps, xls, ppt, encrypted OOXML) by its stream names;
+- RTF, images, RAR, 7z by their magic bytes.
+
+Text is told apart by markup: extraction asks whether a page is HTML at all (`sniff_format`:
+any common tag), the crawl which web format to name a response by (`markup_ext`: an HTML
+document, XML or JSON). The standard library only.
+"""
 from __future__ import annotations
 
 import io
@@ -8,6 +25,11 @@ import zipfile
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML_TAG = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|div|p|table|title|span|br)\b", re.I)
+IMAGE_MAGIC = ((b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF8", "gif"), (b"II*\x00", "tiff"),
+               (b"MM\x00*", "tiff"), (b"BM", "bmp"))
+IMAGE_KINDS = frozenset(kind for _, kind in IMAGE_MAGIC)
+ZIP_KINDS = frozenset({"docx", "xlsx", "odt", "ofd", "zip"})
+OLE_KINDS = frozenset({"doc", "wps", "xls", "ppt", "encrypted_ooxml", "ole"})
 
 
 def _utf16(name: str) -> bytes:
@@ -61,6 +83,41 @@ def _zip_kind(data: bytes) -> str:
     return "zip"
 
 
+def container_kind(data: bytes, hint: str = "") -> str | None:
+    """The container the leading bytes announce: pdf, a `ZIP_KINDS` or `OLE_KINDS` kind, rtf,
+    an `IMAGE_KINDS` kind, rar, 7z; None for anything else (text, markup, unknown).
+    `hint` (an extension) only tells WPS from Word in an OLE file."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return _zip_kind(data)
+    if data.startswith(OLE_MAGIC):
+        return _ole_kind(data, hint)
+    if data[:1024].lstrip().startswith(b"{\\rtf"):
+        return "rtf"
+    for magic, kind in IMAGE_MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data.startswith(b"Rar!"):
+        return "rar"
+    if data.startswith(b"7z\xbc\xaf"):
+        return "7z"
+    return None
+
+
+def markup_ext(data: bytes) -> str | None:
+    """A web response's text format for naming it: html (a document's `<html>`/`<body>`
+    within its first 512 bytes), xml, json; None when the bytes do not say."""
+    low = data[:1024].lstrip()[:512].lower()
+    if low.startswith((b"<!doctype html", b"<html")) or b"<html" in low or b"<body" in low:
+        return "html"
+    if low.startswith(b"<?xml"):
+        return "xml"
+    if low[:1] in (b"{", b"["):
+        return "json"
+    return None
+
+
 def _looks_like_text(sample: bytes) -> bool:
     if not sample:
         return False
@@ -82,25 +139,14 @@ def _looks_like_text(sample: bytes) -> bool:
 def sniff_format(data: bytes, ext: str | None = None, mime: str | None = None,
                  filename: str | None = None) -> str:
     """Return one of: pdf, docx, xlsx, doc, wps, xls, rtf, html, text, image, odt, ofd, ppt, zip,
-    rar, 7z, ole, encrypted_ooxml, empty, unknown."""
-    hint = _hint_ext(ext, mime, filename)
+    rar, 7z, ole, encrypted_ooxml, empty, unknown (ext/mime/filename are only tie-breakers)."""
     if not data.strip():
         return "empty"
-    head = data[:1024]
-    if b"%PDF-" in head:
+    if b"%PDF-" in data[:1024]:  # a PDF after a few bytes of junk is still read as one
         return "pdf"
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
-        return _zip_kind(data)
-    if data.startswith(OLE_MAGIC):
-        return _ole_kind(data, hint)
-    if head.lstrip().startswith(b"{\\rtf"):
-        return "rtf"
-    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")):
-        return "image"
-    if data.startswith(b"Rar!"):
-        return "rar"
-    if data.startswith(b"7z\xbc\xaf"):
-        return "7z"
+    kind = container_kind(data, _hint_ext(ext, mime, filename))
+    if kind is not None:
+        return "image" if kind in IMAGE_KINDS else kind
     sample = data[:65536]
     stripped = sample.lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n")
     if _HTML_TAG.search(sample[:8192]) or _HTML_TAG.search(sample.replace(b"\x00", b"")[:8192]):
