@@ -35,7 +35,8 @@ MODES: dict[str, str] = {
     "endless_pagination": "TRS createPageHTML claims 9999 pages and any index_N.htm answers; gkmlpt/jcms claim "
                           "99999 records and every page past the end repeats the first one",
     "duplicate_listing": "list pages and API pages show every item twice",
-    "ip_block": "more than 40 requests in 10 s from one client -> 403 for 20 s",
+    "ip_block": "more than 40 requests in 10 s from one client to one portal -> 403 for 20 s (each portal's "
+                "WAF counts its own: the field guide's Fujian '~1-min IP block' after bursts of probes)",
     "gbk_no_charset": "UTF-8 sites serve their HTML as GBK with no charset in Content-Type (meta says gb2312)",
     "charset_mismatch": "HTML bodies are GBK while the header says charset=utf-8",
     "truncated_attachment": "the target attachment is cut to half its size",
@@ -130,7 +131,7 @@ class Chaos:
         if not self.modes:
             return None
         m, path = self.modes, request.path
-        client = request.remote or "?"
+        client = f"{site.site_id}:{request.remote or '?'}"  # a portal's WAF counts the requests to it
         if "ip_block" in m:
             now = time.monotonic()
             if self._blocked.get(client, 0) > now:
