@@ -61,8 +61,8 @@ Every run ends by itself or on the first signal, with the defaults:
   every site's `run_end` says `interrupted`, the exit status is 128 + the signal (143 for SIGTERM).
 
 A **first** default `xxgk crawl` of the five seed sites against `xxgk replica --chaos` (every mode at
-once: every URL answers 503, 502, 500 before it answers, one client IP for all five portals so
-`ip_block` pauses them together, two portals behind JS challenges) ends by itself within **30 min**
+once: every URL answers 503, 502, 500 before it answers, a burst of requests to a portal blocks the
+client for 20 s, two portals behind JS challenges, one report per portal hangs 40 s) ends by itself within **30 min**
 (`tests/test_chaos_first_crawl.py`, which starts it with the test session and waits for it at the
 end; the measured figure is in its row above). On a quiet 2-core machine it took 17.5 min
 (2026-12-07). Two fixes made that bound possible: AutoThrottle is paced by the median of a host's
