@@ -137,6 +137,16 @@ def test_a_report_page_is_parsed_by_the_helper_exactly_as_the_spider_would(tmp_p
     assert unparsed is None and (store.home.root / other.raw_path).exists()  # stored; the spider parses
 
 
+def _cmdline(proc) -> str:  # type: ignore[no-untyped-def]
+    """A child's command line; "" for one that has just ended (a zombie until the crawl reaps it)."""
+    import psutil
+
+    try:
+        return " ".join(proc.cmdline())
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        return ""
+
+
 def test_a_crawl_whose_store_helper_is_killed_goes_on_and_the_next_run_completes(tmp_path: Path) -> None:
     import hashlib as _hashlib
     import subprocess
@@ -158,7 +168,7 @@ def test_a_crawl_whose_store_helper_is_killed_goes_on_and_the_next_run_completes
         killed_at, deadline = None, time.monotonic() + 120
         while killed_at is None and crawl.poll() is None and time.monotonic() < deadline:
             helpers = [p for p in psutil.Process(crawl.pid).children(recursive=True)
-                       if "crawler.store_parse_helper" in " ".join(p.cmdline())]
+                       if "crawler.store_parse_helper" in _cmdline(p)]
             if helpers:
                 helpers[0].kill()
                 killed_at = time.time()
