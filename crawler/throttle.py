@@ -33,13 +33,7 @@ class HostThrottle(AutoThrottle):
     def _adjust_delay(self, slot: Slot, latency: float, response: Response) -> None:
         recent = self._recent(slot)
         recent.append(latency)
-        typical = statistics.median(recent)
-        target = typical / self.target_concurrency
-        new_delay = max(target, (slot.delay + target) / 2.0)
-        new_delay = min(max(self.mindelay, new_delay), self.maxdelay)
-        if response.status != 200 and new_delay <= slot.delay:
-            return
-        slot.delay = new_delay
+        super()._adjust_delay(slot, statistics.median(recent), response)
 
     @staticmethod
     def _recent(slot: Slot) -> deque[float]:
