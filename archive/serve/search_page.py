@@ -141,15 +141,17 @@ def search(conn: sqlite3.Connection, q: str, page: int = 0, rank_limit: int = RA
         why = (f"more than {rank_limit:,} reports hold {', '.join(w.text for w in broad)}: too many to rank"
                if broad else "1-character words: no positions to rank by")
         res.method = f"newest archived first ({indexes}; {why})"
-    text = _text_sql(conn)
-    for rid, rank in rows:
-        row = conn.execute(f"select r.report_id, r.title, r.agency, r.report_year, r.published_date, r.site_id, "
-                           f"{text} from reports r where r.rowid = ?", [rid]).fetchone()
-        if row is None:
-            continue
-        report_id, title, agency, year, published, site, body = row
-        res.hits.append(Hit(report_id, title or report_id, agency, year, published, site, snippet(body, words),
-                            rank))
+    if not rows:
+        return res
+    found = {row[0]: row[1:] for row in conn.execute(
+        f"select r.rowid, r.report_id, r.title, r.agency, r.report_year, r.published_date, r.site_id, "
+        f"{_text_sql(conn)} from reports r where r.rowid in ({', '.join('?' * len(rows))})",
+        [rid for rid, _ in rows])}
+    for rid, rank in rows:  # the page's order
+        if rid in found:
+            report_id, title, agency, year, published, site, body = found[rid]
+            res.hits.append(Hit(report_id, title or report_id, agency, year, published, site,
+                                snippet(body, words), rank))
     return res
 
 
