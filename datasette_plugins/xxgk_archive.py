@@ -7,6 +7,8 @@
   match once per query and serves the page, count and facets from that
   (archive.serve.search); words of any length, 1–2 characters through the bigram index
   (archive.store.search_index).
+- counts and facets of big tables (reports at a million rows) are answered from columns held
+  in memory (archive.serve.fast_counts), read once per process in the background at start.
 - the search box of `report_summary` (a view, no index of its own) leads to `/-/search`.
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ from markupsafe import Markup, escape
 from archive.store.home import Home
 from archive.store.search_index import register_functions as register_text_functions
 from archive.serve.originals import SHA256_RE, lookup, response_parts
+from archive.serve.fast_counts import warm, wrap_execute
 from archive.serve.search import datasette_clause, fast_clause, register_functions
 
 PLUGIN = "xxgk-archive"
@@ -114,6 +117,19 @@ def asgi_wrapper(datasette):
             await app(scope, receive, send)
         return redirect_short_search
     return wrap
+
+
+@hookimpl
+def startup(datasette):
+    """Serve counts and facets of the archive from memory; read the facet columns now."""
+    name = _config(datasette).get("database", "archive")
+    if name not in datasette.databases or not datasette.get_database(name).path:
+        return
+    db = datasette.get_database(name)
+    wrap_execute(db, db.path)
+    tables = datasette.metadata("tables", database=name) or {}
+    facets = {t: [f for f in (m or {}).get("facets", []) if isinstance(f, str)] for t, m in tables.items()}
+    warm(db.path, {t: cols for t, cols in facets.items() if cols})
 
 
 @hookimpl

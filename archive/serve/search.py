@@ -120,18 +120,23 @@ def _match_csv(conn: sqlite3.Connection, fts: str, query: str, escape: int) -> s
 CACHE = HitCache()
 
 
+def file_key(path: str) -> tuple:
+    """A database file's identity: a rebuilt file at the same path gets a new key."""
+    st = os.stat(path)
+    return (os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def register_functions(conn: sqlite3.Connection, path: str | None, fts_tables: set[str],
                        cache: HitCache = CACHE) -> None:
     """xxgk_fts_count / xxgk_fts_rowids / xxgk_fts_bitmap(fts_table, query, escape) on `conn`."""
     if not path:
         return
-    st = os.stat(path)
-    file_key = (os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    key = file_key(path)
 
     def hits(fts: str, query: str, escape: int) -> Hits:
         if fts not in fts_tables:
             raise ValueError(f"{fts!r} is not a configured full-text table")
-        return cache.get(conn, file_key, fts, query or "", escape)
+        return cache.get(conn, key, fts, query or "", escape)
 
     conn.create_function("xxgk_fts_count", 3, lambda f, q, e: len(hits(f, q, e).rowids), deterministic=True)
     conn.create_function("xxgk_fts_rowids", 3, lambda f, q, e: hits(f, q, e).json, deterministic=True)
