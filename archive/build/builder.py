@@ -6,18 +6,18 @@ Steps: fold every record into rows (archive.build.history), write only changed r
 (input sha256, parser version), is new: the input sha256 is the detail page's, combined
 with its attachments' when it has any.
 
-Crash safety: the build works on a copy, `archive.db.tmp`, and `os.replace`s it over
-`archive.db` at the end. The served database is opened immutable by Datasette, so it must
-never change in place; a SIGKILL at any point leaves the old file intact and the next build
-starts again from it. When no record file changed (same paths, sizes, mtimes) and the
+Crash safety: the build works on another file, the previous build's (`archive.db.standby`,
+archive.build.standby) or a copy (`archive.db.tmp`), and `os.replace`s it over `archive.db`
+at the end. The served database is opened immutable by Datasette, so it must never change in
+place; a SIGKILL at any point leaves the old file intact and the next build starts again. When no record file changed (same paths, sizes, mtimes) and the
 parser version is the same, the build returns at once without touching the database.
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
-import shutil
 import sqlite3
 import sys
 import time
@@ -30,13 +30,13 @@ import sqlite_utils
 from archive.build.agencies import write_agency_tables
 from archive.build.headlines import headline
 from archive.build.history import Folded, fold
-from archive.build import text
+from archive.build import standby, text
 from archive.build.dense import Labels, delete_orphans, write_cells
 from archive.build.schema import SCHEMA_VERSION, ensure_schema, finish_schema, optimize_fts, search_ready, views_digest
 from archive.build.search import delete_orphan_texts, store_text
 from archive.build.sync import sync_rows, synced_sites
 from archive.build.text import Outcome, TextResult, extract_bytes, parse_report
-from archive.store.fsutil import db_lock, fsync_path
+from archive.store.fsutil import db_lock
 from archive.store.home import Home
 from archive.store.records import iter_records, record_files, short_hash, utcnow
 from archive.store.raw import RawStore
@@ -58,6 +58,8 @@ class BuildStats:
     reused: int = 0
     rows_written: int = 0
     errors: int = 0
+    sites_unchanged: int = 0
+    target: str = ""  # which file the build wrote (archive.build.standby)
     parser_version: str = ""
     seconds: float = 0.0
     fts_optimized: tuple[str, ...] = ()
@@ -65,7 +67,8 @@ class BuildStats:
     def line(self) -> str:
         if self.skipped:
             return f"archive.db up to date ({self.reports} reports, nothing new), {self.seconds:.2f}s"
-        return (f"archive.db: {self.reports} reports, {self.parsed} parsed, {self.reused} unchanged, "
+        return (f"archive.db: {self.reports} reports, {self.parsed} parsed, {self.reused} unchanged "
+                f"({self.sites_unchanged} sites without new records), "
                 f"{self.rows_written} rows written, {self.errors} build errors, "
                 f"parser {self.parser_version}, {self.seconds:.2f}s")
 
@@ -82,7 +85,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     stats = build(Home.from_env(), force=args.force, progress=args.progress, parse=args.parse)
     if args.json:
-        import json
         print(json.dumps(asdict(stats)))
     else:
         print(stats.line())
@@ -94,6 +96,31 @@ def input_fingerprint(home: Home, version: str) -> str:
     for p in record_files(home):
         st = p.stat()
         h.update(f"|{p.relative_to(home.root)}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+FOLD_SOURCES = ("archive/build/history.py", "archive/build/sync.py", "archive/store/records.py",
+                "archive/store/urlnorm.py")
+
+
+def fold_code_digest() -> str:
+    """The fold's own code: a change to how records become rows refolds every site."""
+    root = Path(__file__).resolve().parents[2]
+    h = hashlib.sha256()
+    for rel in FOLD_SOURCES:
+        h.update((root / rel).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def site_fingerprint(home: Home, site: str, version: str, fold_code: str) -> str:
+    """What a site's rows are made from: its record files (path, size, mtime), the registry's
+    facts about it, the schema, the parser version and the fold's code. Unchanged: the build
+    leaves the site's rows as they are, so a nightly build's work follows what changed."""
+    info = json.dumps(registry_site_info(site), sort_keys=True, ensure_ascii=False, default=str)
+    h = hashlib.sha256(f"schema{SCHEMA_VERSION}|{version}|{fold_code}|{info}".encode())
+    for p in record_files(home, site):
+        st = p.stat()
+        h.update(f"|{p.name}|{st.st_size}|{st.st_mtime_ns}".encode())
     return h.hexdigest()
 
 
@@ -127,18 +154,15 @@ def build(home: Home, force: bool = False, progress: bool | None = None, parse: 
         if not force and _meta(home.db, "input_fingerprint") == fingerprint:
             return BuildStats(skipped=True, reports=_count(home.db), parser_version=version,
                               seconds=time.monotonic() - started)
-        tmp = home.root / "archive.db.tmp"
-        for stale in (tmp, tmp.with_name(tmp.name + "-journal")):
-            stale.unlink(missing_ok=True)
         # an older schema is not migrated in place: the archive is rebuilt from the raw store
         full = not home.db.exists() or _meta(home.db, "schema_version") != str(SCHEMA_VERSION)
-        if not full:
-            shutil.copyfile(home.db, tmp)
-        db = sqlite_utils.Database(tmp)
-        db.execute("pragma journal_mode = memory")  # the tmp copy is disposable
+        target = standby.choose(home, full, str(SCHEMA_VERSION))
+        db = sqlite_utils.Database(target.path)
+        db.execute("pragma journal_mode = memory")  # disposable: a crash leaves archive.db as it was
         db.execute("pragma synchronous = off")
         db.execute("pragma cache_size = -262144")  # 256 MB: random-id index inserts stay in memory
         stats = _build_into(db, home, version, parse, force or full, progress, full)
+        stats.target = target.reason
         db["build_meta"].upsert_all([
             {"key": "input_fingerprint", "value": fingerprint},
             {"key": "parser_version", "value": version},
@@ -146,9 +170,7 @@ def build(home: Home, force: bool = False, progress: bool | None = None, parse: 
         db.conn.commit()
         db.execute("pragma journal_mode = delete")
         db.close()
-        fsync_path(tmp)
-        os.replace(tmp, home.db)
-        fsync_path(home.root)
+        standby.publish(home, target)
     stats.seconds = time.monotonic() - started
     return stats
 
@@ -182,15 +204,26 @@ def _build_into(db: sqlite_utils.Database, home: Home, version: str, parse: bool
     labels = Labels(db.conn)
     sites = site_dirs(home)
     deleted_reports = 0
+    known = {} if force else dict(db.execute("select site_id, fingerprint from build_sites"))
+    fold_code = fold_code_digest()
     from tqdm import tqdm
     show = sys.stderr.isatty() if progress is None else progress
     for site in tqdm(sites, desc="build", unit="site", disable=not show):
+        fingerprint = site_fingerprint(home, site, version, fold_code)
+        if known.get(site) == fingerprint:  # nothing new for this site since its last build
+            unchanged = db.execute("select count(*) from reports where site_id = ?", [site]).fetchone()[0]
+            stats.reports += unchanged
+            stats.reused += unchanged
+            stats.sites_unchanged += 1
+            continue
         folded = fold(iter_records(home, site), registry_site_info)
         deleted_reports += _sync_site(db, site, folded, stats)
         _parse_stage(db, home, version, parse, folded, force, stats, labels)
+        db["build_sites"].upsert({"site_id": site, "fingerprint": fingerprint}, pk="site_id")
         db.conn.commit()
     for gone in synced_sites(db) - set(sites):  # a site whose records were removed
         deleted_reports += _sync_site(db, gone, Folded(), stats)
+    db.execute(f"delete from build_sites where site_id not in ({','.join('?' * len(sites))})", sites)
     if stats.parsed or deleted_reports:
         delete_orphan_texts(db.conn)
     write_agency_tables(db)

@@ -75,6 +75,8 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...] | None]] = {
         "sha256": T, "parser_version": T, "report_id": T, "parse_status": T, "built_at": T,
     }, ("sha256", "parser_version", "report_id")),
     "build_meta": ({"key": T, "value": T}, "key"),
+    # the fingerprint of each site's record files when its rows were last folded and synced
+    "build_sites": ({"site_id": T, "fingerprint": T}, "site_id"),
     # site: the record directory the row was folded from (the build goes site by site)
     "build_row_hashes": ({"tbl": T, "key": T, "hash": T, "site": T}, ("tbl", "key")),
 }
