@@ -187,3 +187,34 @@ def test_report_agencies_follow_new_changed_and_removed_reports(tmp_path, monkey
     new_report_run(home, 6, n=1)
     build(home, progress=False)
     assert len(seen) == 6 and all(v[1] is None for v in rows().values())
+
+
+def _bookkeeping(path: Path, fingerprints: dict[str, str], completed: bool = True) -> None:
+    con = sqlite3.connect(path)
+    con.execute("create table build_meta (key text primary key, value text)")
+    con.execute("create table build_sites (site_id text primary key, fingerprint text)")
+    con.execute("insert into build_meta values ('schema_version', '9')")
+    if completed:
+        con.execute("insert into build_meta values ('input_fingerprint', 'x')")
+    con.executemany("insert into build_sites values (?, ?)", fingerprints.items())
+    con.commit()
+    con.close()
+
+
+def test_a_standby_far_behind_or_never_completed_is_copied_over(tmp_path):
+    """A standby that would refold many more sites than archive.db (a file bulk-loaded before a
+    full build, say) costs more than a copy."""
+    home = Home.from_env(tmp_path).ensure()
+    sites = {f"s{i:02d}": f"fp{i}" for i in range(20)}
+    _bookkeeping(home.db, sites)
+    _bookkeeping(standby.standby_path(home), {s: fp for s, fp in list(sites.items())[:18]})
+    assert standby.choose(home, False, "9", sites).in_place  # 2 sites behind: within 10 %
+    standby.marker_path(home).unlink()
+    standby.standby_path(home).unlink()
+    _bookkeeping(standby.standby_path(home), {s: fp for s, fp in list(sites.items())[:10]})
+    target = standby.choose(home, False, "9", sites)
+    assert target.reason == "copy of archive.db (the standby is 10 sites behind)" and not target.in_place
+    standby.standby_path(home).unlink()
+    _bookkeeping(standby.standby_path(home), sites, completed=False)
+    assert standby.choose(home, False, "9", sites).reason == \
+        "copy of archive.db (the standby was never completed by a build)"

@@ -156,12 +156,14 @@ def build(home: Home, force: bool = False, progress: bool | None = None, parse: 
                               seconds=time.monotonic() - started)
         # an older schema is not migrated in place: the archive is rebuilt from the raw store
         full = not home.db.exists() or _meta(home.db, "schema_version") != str(SCHEMA_VERSION)
-        target = standby.choose(home, full, str(SCHEMA_VERSION))
+        fold_code = fold_code_digest()
+        current = {site: site_fingerprint(home, site, version, fold_code) for site in site_dirs(home)}
+        target = standby.choose(home, full, str(SCHEMA_VERSION), current)
         db = sqlite_utils.Database(target.path)
         db.execute("pragma journal_mode = memory")  # disposable: a crash leaves archive.db as it was
         db.execute("pragma synchronous = off")
         db.execute("pragma cache_size = -262144")  # 256 MB: random-id index inserts stay in memory
-        stats = _build_into(db, home, version, parse, force or full, progress, full)
+        stats = _build_into(db, home, version, parse, force or full, progress, full, current)
         stats.target = target.reason
         db["build_meta"].upsert_all([
             {"key": "input_fingerprint", "value": fingerprint},
@@ -192,7 +194,8 @@ def site_dirs(home: Home) -> list[str]:
 
 
 def _build_into(db: sqlite_utils.Database, home: Home, version: str, parse: bool,
-                force: bool, progress: bool | None, full: bool = False) -> BuildStats:
+                force: bool, progress: bool | None, full: bool = False,
+                current: dict[str, str] | None = None) -> BuildStats:
     """Site by site: fold its records, sync its rows, parse its changed reports, commit.
 
     Memory is that of the largest site, not of the archive; `full`: an empty database
@@ -205,11 +208,13 @@ def _build_into(db: sqlite_utils.Database, home: Home, version: str, parse: bool
     sites = site_dirs(home)
     deleted_reports = 0
     known = {} if force else dict(db.execute("select site_id, fingerprint from build_sites"))
-    fold_code = fold_code_digest()
+    if current is None:
+        fold_code = fold_code_digest()
+        current = {site: site_fingerprint(home, site, version, fold_code) for site in sites}
     from tqdm import tqdm
     show = sys.stderr.isatty() if progress is None else progress
     for site in tqdm(sites, desc="build", unit="site", disable=not show):
-        fingerprint = site_fingerprint(home, site, version, fold_code)
+        fingerprint = current.get(site) or site_fingerprint(home, site, version, fold_code_digest())
         if known.get(site) == fingerprint:  # nothing new for this site since its last build
             unchanged = db.execute("select count(*) from reports where site_id = ?", [site]).fetchone()[0]
             stats.reports += unchanged

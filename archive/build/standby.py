@@ -48,14 +48,18 @@ def tmp_path(home: Home) -> Path:
     return home.root / "archive.db.tmp"
 
 
-def choose(home: Home, full: bool, schema_version: str) -> Target:
-    """The file this build writes; the standby when it is safe, else a copy of archive.db."""
+def choose(home: Home, full: bool, schema_version: str, sites: dict[str, str] | None = None) -> Target:
+    """The file this build writes; the standby when it is safe, else a copy of archive.db.
+
+    `sites`: each site's current fingerprint. A standby that would have to refold many more
+    sites than archive.db (far behind: say a file bulk-loaded before a full build) is
+    not worth it: a copy is cheaper than folding the archive again."""
     tmp, standby, marker = tmp_path(home), standby_path(home), marker_path(home)
     for stale in (tmp, tmp.with_name(tmp.name + "-journal"), standby.with_name(standby.name + "-journal")):
         stale.unlink(missing_ok=True)
     if full:
         return Target(tmp, False, "full build")
-    reason = _unusable(home, standby, marker, schema_version)
+    reason = _unusable(home, standby, marker, schema_version) or _behind(home, standby, sites or {})
     if reason is None:
         marker.touch()
         fsync_path(home.root)
@@ -81,11 +85,38 @@ def _unusable(home: Home, standby: Path, marker: Path, schema_version: str) -> s
     return None
 
 
+def _behind(home: Home, standby: Path, sites: dict[str, str]) -> str | None:
+    if _read(standby, "select value from build_meta where key = 'input_fingerprint'") is None:
+        return "the standby was never completed by a build"
+    extra = refolds(standby, sites) - refolds(home.db, sites)
+    if extra > max(1, len(sites) // 10):
+        return f"the standby is {extra} sites behind"
+    return None
+
+
+def refolds(db: Path, sites: dict[str, str]) -> int:
+    """How many sites a build starting from `db` would fold (fingerprint missing or different)."""
+    con = None
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        known = dict(con.execute("select site_id, fingerprint from build_sites"))
+    except sqlite3.Error:
+        known = {}
+    finally:
+        if con is not None:
+            con.close()
+    return sum(1 for site, fp in sites.items() if known.get(site) != fp)
+
+
 def _schema(path: Path) -> str | None:
+    return _read(path, "select value from build_meta where key = 'schema_version'")
+
+
+def _read(path: Path, sql: str) -> str | None:
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            row = con.execute("select value from build_meta where key = 'schema_version'").fetchone()
+            row = con.execute(sql).fetchone()
         finally:
             con.close()
     except sqlite3.Error:
