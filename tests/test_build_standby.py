@@ -23,7 +23,9 @@ from fixtures.archive.factory import CL_COL, _run, add_run, make_scenario, repor
 REPO = Path(__file__).resolve().parent.parent
 COMPARED = ["sites", "reports", "captures", "attachments", "crawl_runs", "errors", "report_history",
             "report_headlines", "report_agencies", "application_counts", "disclosure_items",
-            "review_litigation_counts", "consistency_checks", "report_texts", "build_state"]
+            "review_litigation_counts", "consistency_checks", "report_texts", "build_state",
+            "agency_year_requests", "site_year_outcomes", "site_year_review_litigation", "failed_check_rows",
+            "agency_sites"]
 VOLATILE = {"text_id", "report_rowid", "built_at"}  # row ids and clocks of the build itself
 
 

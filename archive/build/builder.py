@@ -30,7 +30,7 @@ import sqlite_utils
 from archive.build.agencies import write_agency_tables
 from archive.build.headlines import headline
 from archive.build.history import Folded, fold
-from archive.build import standby, text
+from archive.build import standby, summaries, text
 from archive.build.dense import Labels, delete_orphans, write_cells
 from archive.build.schema import SCHEMA_VERSION, ensure_schema, finish_schema, optimize_fts, search_ready, views_digest
 from archive.build.search import delete_orphan_texts, store_text
@@ -208,6 +208,7 @@ def _build_into(db: sqlite_utils.Database, home: Home, version: str, parse: bool
     sites = site_dirs(home)
     deleted_reports = 0
     known = {} if force else dict(db.execute("select site_id, fingerprint from build_sites"))
+    refolded: set[str] = set()
     if current is None:
         fold_code = fold_code_digest()
         current = {site: site_fingerprint(home, site, version, fold_code) for site in sites}
@@ -221,17 +222,20 @@ def _build_into(db: sqlite_utils.Database, home: Home, version: str, parse: bool
             stats.reused += unchanged
             stats.sites_unchanged += 1
             continue
+        refolded.add(site)
         folded = fold(iter_records(home, site), registry_site_info)
         deleted_reports += _sync_site(db, site, folded, stats)
         _parse_stage(db, home, version, parse, folded, force, stats, labels)
         db["build_sites"].upsert({"site_id": site, "fingerprint": fingerprint}, pk="site_id")
         db.conn.commit()
     for gone in synced_sites(db) - set(sites):  # a site whose records were removed
+        refolded.add(gone)
         deleted_reports += _sync_site(db, gone, Folded(), stats)
     db.execute(f"delete from build_sites where site_id not in ({','.join('?' * len(sites))})", sites)
     if stats.parsed or deleted_reports:
         delete_orphan_texts(db.conn)
     write_agency_tables(db)
+    summaries.refresh(db, None if force else refolded)
     census_error = census.write_from_registry(db)  # divisions x registry x reports (registry/census.py)
     if census_error:
         print(f"xxgk build: coverage census not updated: {census_error}", file=sys.stderr)

@@ -124,14 +124,21 @@ TABLES["report_headlines"] = ({
     "figures_basis": T, "agency_kind": T, "published_date": T, "due_date": T, "deadline_rule": T},
     "report_id")
 FOREIGN_KEYS["report_headlines"] = [("report_id", "reports", "report_id")]
-INDEXES["report_headlines"] = [("site_id", "report_year"), ("agency", "report_year"), ("report_year",),
-                               # covering indexes: these canned queries read no table rows
-                               ("report_year", "site_id", "agency", "applications_received"),  # requests_by_agency_year
-                               ("report_year", "site_id", "reviews_total", "reviews_corrected", "suits_direct",
-                                "suits_after_review", "suits_corrected", "suits_total"),  # review_litigation_by_year
-                               ("site_id", "report_year", "granted", "partial", "denied", "unable",
-                                "not_processed", "other_handling", "results_total"),  # outcome_mix
-                               ("report_year", "site_id", "due_date", "published_date")]  # late_reports
+INDEXES["report_headlines"] = [("site_id", "report_year"), ("agency", "report_year"), ("report_year",)]
+# late_reports lists the latest reports first: the late ones only (a few), in that order
+EXPRESSION_INDEXES = [
+    "create index if not exists idx_report_headlines_days_late on report_headlines "
+    "(cast(julianday(published_date) - julianday(due_date) as integer)) "
+    "where due_date is not null and published_date > due_date"]
+# covering indexes of earlier versions, for canned queries that now read summary tables
+# (archive/build/summaries.py): dropped from archives built before
+DROPPED_INDEXES = [
+    "idx_report_headlines_report_year_site_id_agency_applications_received",
+    "idx_report_headlines_report_year_site_id_reviews_total_reviews_corrected_suits_direct_suits_after_review"
+    "_suits_corrected_suits_total",
+    "idx_report_headlines_site_id_report_year_granted_partial_denied_unable_not_processed_other_handling"
+    "_results_total",
+    "idx_report_headlines_report_year_site_id_due_date_published_date"]
 
 SUMMARY_COLUMNS = ("applications_received", "carried_over", "granted", "partial", "denied", "unable",
                    "not_processed", "other_handling", "results_total", "carried_forward",
@@ -189,6 +196,10 @@ def finish_schema(db: sqlite_utils.Database) -> None:
     for name, idxs in INDEXES.items():
         for cols in idxs:
             db[name].create_index(list(cols), if_not_exists=True)
+    for sql in EXPRESSION_INDEXES:
+        db.execute(sql)
+    for name in DROPPED_INDEXES:
+        db.execute(f"drop index if exists [{name}]")
     create_search(db.conn, populate=True)
 
 
