@@ -6,7 +6,9 @@
 For each entry of --processes it starts that many `xxgk serve` processes on the archive in
 --out (an existing `archive.db`); with more than one, Debian's nginx runs the deployed
 config (deploy/nginx-xxgk.conf, rendered by archive.serve.nginx) in front of them, with
-its page cache on (`--cache-ttl`) or off (`--no-cache`: every request reaches Datasette).
+its page cache on (`--cache-ttl`) or off (`--no-cache`: every request reaches Datasette),
+and one more process for arbitrary SQL as deployed (nice 15, one SQL thread), unless
+`--no-sql-process`.
 --readers threads then send requests for --seconds (each request at most --timeout s), a mix
 like a public archive's readers:
 
@@ -142,14 +144,19 @@ def reader(base: str, mix: Mix, deadline: float, timeout: float, seed: int,
         con.close()
 
 
-def start_servers(home: Home, n: int, cache_ttl: int) -> tuple[list[subprocess.Popen], list[int]]:
+def start_servers(home: Home, n: int, cache_ttl: int, sql_process: bool = False
+                  ) -> tuple[list[subprocess.Popen], list[int]]:
+    """n page processes; with `sql_process` one more, last, as deploy/xxgk-serve-sql@.service
+    runs it (nice 15, one SQL thread)."""
     env = {**os.environ, "XXGK_HOME": str(home.root), "PYTHONPATH": str(REPO)}
     procs, ports = [], []
-    for _ in range(n):
+    for i in range(n + (1 if sql_process else 0)):
         port = free_port()
+        extra, nice = (["--sql-threads", "1"], 15) if i == n else ([], 0)
         procs.append(subprocess.Popen([sys.executable, "-m", "archive.cli", "serve", "--port", str(port),
-                                       "--cache-ttl", str(cache_ttl)], env=env, cwd=REPO,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                                       "--cache-ttl", str(cache_ttl), *extra], env=env, cwd=REPO,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      preexec_fn=(lambda: os.nice(nice)) if nice else None))
         ports.append(port)
     deadline = time.monotonic() + 60
     for port in ports:
@@ -170,13 +177,16 @@ def pct(values: list[float], p: float) -> float:
 
 
 def run_config(home: Home, mix: Mix, processes: int, args) -> dict:
-    procs, ports = start_servers(home, processes, 0 if args.no_cache else args.cache_ttl)
+    behind = processes > 1 or args.nginx_for_one
+    sql = behind and not args.no_sql_process
+    procs, ports = start_servers(home, processes, 0 if args.no_cache else args.cache_ttl, sql)
     nginx = None
     try:
-        if processes > 1 or args.nginx_for_one:
+        if behind:
             if nginx_binary() is None:
                 raise SystemExit("nginx is not installed (scripts/setup.sh installs it)")
-            nginx = PrivateNginx(Path(args.out) / f"nginx-{processes}", ports, free_port()).start()
+            nginx = PrivateNginx(Path(args.out) / f"nginx-{processes}", ports[:processes], free_port(),
+                                 sql_ports=ports[processes:] or None).start()
             base = nginx.url
         else:
             base = f"http://127.0.0.1:{ports[0]}"
@@ -205,7 +215,7 @@ def run_config(home: Home, mix: Mix, processes: int, args) -> dict:
             except subprocess.TimeoutExpired:
                 p.kill()
     errors = [s for k, _, s in out if s == 0 or s >= 500 or (k != "hostile" and s >= 400)]
-    row = {"processes": processes, "behind nginx": nginx is not None,
+    row = {"processes": processes, "behind nginx": nginx is not None, "sql process": sql,
            "cache": "off" if args.no_cache else f"{args.cache_ttl}s", "readers": args.readers,
            "requests": len(out), "req/s": round(len(out) / elapsed, 1), "errors": len(errors)}
     normal = [ms for k, ms, _ in out if k != "hostile"]
@@ -230,6 +240,8 @@ def main() -> int:
     ap.add_argument("--cache-ttl", type=int, default=3600)
     ap.add_argument("--no-cache", action="store_true", help="Cache-Control max-age=0: nginx caches nothing")
     ap.add_argument("--nginx-for-one", action="store_true", help="nginx in front of a single process too")
+    ap.add_argument("--no-sql-process", action="store_true",
+                    help="behind nginx, send ?sql= to the page processes too (no xxgk-serve-sql process)")
     ap.add_argument("--seed", type=int, default=5)
     args = ap.parse_args()
     home = Home.from_env(args.out)

@@ -4,7 +4,8 @@
 # Started by xxgk-serve-reload.path (archive.db replaced) through xxgk-serve-reload.service.
 set -eu
 CACHE_DIR=${XXGK_NGINX_CACHE:-/var/cache/nginx/xxgk}
-for unit in $(systemctl list-units --plain --no-legend 'xxgk-serve@*.service' | awk '{print $1}'); do
+for unit in $(systemctl list-units --plain --no-legend 'xxgk-serve@*.service' 'xxgk-serve-sql@*.service' \
+              | awk '{print $1}'); do
     systemctl restart "$unit"
     sleep 2
 done

@@ -42,6 +42,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="Cache-Control max-age of pages (default: Datasette's 5 s). The database "
                         "is immutable while served, so a cache in front (deploy/nginx-xxgk.conf) "
                         "may keep pages until the next build restarts the server")
+    p.add_argument("--sql-threads", type=int, default=None, metavar="N",
+                   help="threads running SQL (Datasette's num_sql_threads, default 3); the process "
+                        "that takes arbitrary ?sql= behind nginx runs 1 (deploy/xxgk-serve-sql@.service)")
 
 
 def load_metadata(home: Home, allow_robots: bool = False) -> dict[str, Any]:
@@ -54,11 +57,14 @@ def load_metadata(home: Home, allow_robots: bool = False) -> dict[str, Any]:
     return meta
 
 
-def make_datasette(home: Home, allow_robots: bool = False, cache_ttl: int | None = None):
+def make_datasette(home: Home, allow_robots: bool = False, cache_ttl: int | None = None,
+                   sql_threads: int | None = None):
     from datasette.app import Datasette
     if not home.db.exists():
         raise FileNotFoundError(f"{home.db} does not exist: run `xxgk build` first")
     settings = SETTINGS if cache_ttl is None else {**SETTINGS, "default_cache_ttl": cache_ttl}
+    if sql_threads is not None:
+        settings = {**settings, "num_sql_threads": sql_threads}
     return Datasette(immutables=[str(home.db)], metadata=load_metadata(home, allow_robots),
                      plugins_dir=str(PLUGINS_DIR), template_dir=str(TEMPLATES_DIR), settings=settings)
 
@@ -75,11 +81,12 @@ class Served:
 
 
 def serve_app(home: Home | None = None, host: str = "127.0.0.1", port: int = 0,
-              allow_robots: bool = False, timeout: float = 20, cache_ttl: int | None = None) -> Served:
+              allow_robots: bool = False, timeout: float = 20, cache_ttl: int | None = None,
+              sql_threads: int | None = None) -> Served:
     """Serve in a background thread; port 0 picks a free port. Returns once it answers."""
     import uvicorn
     home = home or Home.from_env()
-    ds = make_datasette(home, allow_robots, cache_ttl)
+    ds = make_datasette(home, allow_robots, cache_ttl, sql_threads)
     asyncio.run(ds.invoke_startup())
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -101,7 +108,8 @@ def serve_app(home: Home | None = None, host: str = "127.0.0.1", port: int = 0,
 def run(args: argparse.Namespace) -> int:
     home = Home.from_env()
     try:
-        served = serve_app(home, args.host, args.port, args.allow_robots, cache_ttl=args.cache_ttl)
+        served = serve_app(home, args.host, args.port, args.allow_robots, cache_ttl=args.cache_ttl,
+                           sql_threads=args.sql_threads)
     except (FileNotFoundError, OSError, RuntimeError) as exc:
         print(f"xxgk serve: {exc}", file=sys.stderr)
         return 1

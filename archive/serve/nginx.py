@@ -24,14 +24,18 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or (str(Path("/usr/sbin/nginx")) if Path("/usr/sbin/nginx").exists() else None)
 
 
-def render(upstream_ports: list[int], listen: int, cache_dir: Path, conf: str | None = None) -> str:
-    """The deployed server block with these upstreams, this port and this cache directory."""
+def render(upstream_ports: list[int], listen: int, cache_dir: Path, conf: str | None = None,
+           sql_ports: list[int] | None = None) -> str:
+    """The deployed server block with these upstreams, this port and this cache directory.
+
+    `sql_ports`: the processes for arbitrary SQL (default: the page processes themselves)."""
     text = conf if conf is not None else CONF.read_text(encoding="utf-8")
-    servers = "".join(f"    server 127.0.0.1:{p} max_fails=0;\n" for p in upstream_ports)
-    text, n = re.subn(r"(upstream xxgk_datasette \{\n    least_conn;[^\n]*\n)(?:    server [^\n]*\n)+",
-                      lambda m: m.group(1) + servers, text)
-    if n != 1:
-        raise ValueError("upstream block not found in nginx-xxgk.conf")
+    for name, ports in (("xxgk_datasette", upstream_ports), ("xxgk_sql", sql_ports or upstream_ports)):
+        servers = "".join(f"    server 127.0.0.1:{p} max_fails=0;\n" for p in ports)
+        text, n = re.subn(rf"(upstream {name} \{{\n(?:    least_conn;[^\n]*\n)?)(?:    server [^\n]*\n)+",
+                          lambda m: m.group(1) + servers, text)
+        if n != 1:
+            raise ValueError(f"upstream {name} not found in nginx-xxgk.conf")
     text = text.replace("/var/cache/nginx/xxgk", str(cache_dir))
     text = re.sub(r"listen 80;", f"listen 127.0.0.1:{listen};", text)
     return re.sub(r"\n    listen \[::\]:80;", "", text)
@@ -53,6 +57,7 @@ class PrivateNginx:
     prefix: Path
     upstream_ports: list[int]
     listen: int
+    sql_ports: list[int] | None = None
     proc: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
@@ -63,7 +68,8 @@ class PrivateNginx:
         import os
         self.prefix.mkdir(parents=True, exist_ok=True)
         site = self.prefix / "xxgk.conf"
-        site.write_text(render(self.upstream_ports, self.listen, self.prefix / "cache"), encoding="utf-8")
+        site.write_text(render(self.upstream_ports, self.listen, self.prefix / "cache",
+                                     sql_ports=self.sql_ports), encoding="utf-8")
         main = self.prefix / "nginx.conf"
         main.write_text(wrapper(site, self.prefix, os.geteuid() == 0), encoding="utf-8")
         return main
