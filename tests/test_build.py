@@ -395,3 +395,39 @@ def test_site_info_from_the_records_wins_and_the_registry_fills_the_gaps():
     assert (sites["s1"]["name"], sites["s1"]["region_code"], sites["s1"]["county"]) == ("甲县人民政府", "350100", "甲县")
     assert (sites["s2"]["name"], sites["s2"]["region_code"]) == ("乙县人民政府", "350200")
     assert fold(records).sites["s2"]["name"] is None  # without a registry: the records alone
+
+
+def test_nightly_merge_rule_leaves_a_full_builds_segments_and_merges_small_ones(tmp_path):
+    """optimize(): the large segments of a fresh build are not 'recent writes' (merging them
+    would rewrite the whole index on the first nightly build); small segments adding up to
+    1/8 of the index are."""
+    from archive.build import search as fts_build
+    con = sqlite3.connect(tmp_path / "x.db")
+    con.execute("create virtual table reports_fts using fts5(t)")
+    for name in ("reports_bigram_fts", "reports_char_fts", "attachments_fts", "attachments_bigram_fts",
+                 "attachments_char_fts"):
+        con.execute(f"create virtual table {name} using fts5(t)")
+    con.execute("insert into reports_fts(reports_fts, rank) values ('automerge', 0)")
+    con.execute("insert into reports_fts(reports_fts, rank) values ('crisismerge', 64)")
+
+    def segment(rows: int, start: int) -> None:
+        con.executemany("insert into reports_fts(rowid, t) values (?, ?)",
+                        [(start + i, " ".join(f"w{start + i}x{j}" for j in range(20))) for i in range(rows)])
+        con.commit()
+
+    def segments() -> int:
+        return con.execute("select count(distinct segid) from reports_fts_idx").fetchone()[0]
+
+    for k in range(3):  # a full build's hash flushes: several comparable segments
+        segment(1500, 10_000 * k)
+    built = segments()
+    assert built >= 3
+    assert fts_build.optimize(con, 8) == [] and segments() == built
+    segment(60, 50_000)  # one night: a small segment
+    assert fts_build.optimize(con, 8) == [] and segments() == built + 1
+    for night in range(9):  # ten nights: small segments reach 1/8 of the index
+        segment(60, 60_000 + 100 * night)
+    assert segments() == built + 10
+    assert fts_build.optimize(con, 8) == ["reports_fts"] and segments() == 1
+    assert con.execute("pragma journal_mode").fetchone()[0] == "delete"  # restored
+    con.execute("insert into reports_fts(reports_fts) values ('integrity-check')")
