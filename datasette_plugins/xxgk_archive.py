@@ -126,7 +126,7 @@ def startup(datasette):
     if name not in datasette.databases or not datasette.get_database(name).path:
         return
     db = datasette.get_database(name)
-    wrap_execute(db, db.path)
+    wrap_execute(db, db.path, rows_of=_config(datasette).get("rows_of") or {})
     tables = datasette.metadata("tables", database=name) or {}
     facets = {t: [f for f in (m or {}).get("facets", []) if isinstance(f, str)] for t, m in tables.items()}
     warm(db.path, {t: cols for t, cols in facets.items() if cols})

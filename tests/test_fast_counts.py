@@ -153,3 +153,21 @@ def test_a_column_of_mixed_types_is_left_to_sqlite() -> None:
     con.execute("create table t (v)")
     con.executemany("insert into t values (?)", [(1,), ("1",), (None,)])
     assert fast_counts._load_column(con, "t", "v") is None
+
+
+def test_a_view_with_one_row_per_report_is_counted_from_memory(archive) -> None:
+    """report_summary left-joins report_headlines on its key: its count is the reports'. SQLite
+    would join every report to count (0.3 s at a million)."""
+    srv, home = archive
+    con = sqlite3.connect(home.db)
+    try:
+        everything, s1 = (con.execute(f"select count(*) from report_summary {w}").fetchone()[0]
+                          for w in ("", "where site_id = 's1'"))
+    finally:
+        con.close()
+    before = fast_counts.STORE.answered
+    assert fetch(srv, "/archive/report_summary.json")["filtered_table_rows_count"] == everything
+    assert fast_counts.STORE.answered - before == 1
+    filtered = fetch(srv, "/archive/report_summary.json?site_id=s1")  # filtered: SQLite's own count
+    assert filtered["filtered_table_rows_count"] == s1 and 0 < s1 < everything
+    assert fast_counts.STORE.answered - before == 1

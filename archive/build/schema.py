@@ -99,7 +99,8 @@ INDEXES: dict[str, list[tuple[str, ...]]] = {
                 ("agency", "report_year"), ("report_year", "published_date", "site_id"),
                 ("template",), ("parse_status",), ("published_date",), ("first_seen",),
                 ("removed_at",)],
-    "captures": [("report_id",), ("sha256",), ("site_id", "fetched_at"), ("url",)],
+    "captures": [("report_id",), ("sha256",), ("site_id", "fetched_at"), ("url",),
+                 ("fetched_at",)],  # the captures page lists the latest first
     "attachments": [("report_id",), ("sha256",)],
     "legacy_indicators": [("report_id",), ("key",)],
     "crawl_runs": [("site_id", "started_at"), ("status",)],
