@@ -119,6 +119,9 @@ def reader(base: str, mix: Mix, deadline: float, timeout: float, seed: int,
     rng = random.Random(seed)
     parts = urllib.parse.urlsplit(base)
     kinds = [k for k, w in MIX for _ in range(w)]
+    # each reader its own loopback address, as readers of a public archive have their own:
+    # nginx limits connections and SQL per client address
+    source = (f"127.0.{1 + seed // 250}.{2 + seed % 250}", 0) if parts.hostname == "127.0.0.1" else None
     con = None
     while time.monotonic() < deadline:
         kind = rng.choice(kinds)
@@ -126,7 +129,8 @@ def reader(base: str, mix: Mix, deadline: float, timeout: float, seed: int,
         t = time.perf_counter()
         try:
             if con is None:
-                con = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+                con = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout,
+                                                 source_address=source)
             con.request("GET", path)
             resp = con.getresponse()
             resp.read()
