@@ -19,6 +19,7 @@ from archive.build import builder, standby
 from archive.build.builder import build
 from archive.store.home import Home
 from fixtures.archive.factory import CL_COL, _run, add_run, make_scenario, report_page, seed_text, text_to_html
+from test_build_crash import _count
 
 REPO = Path(__file__).resolve().parent.parent
 COMPARED = ["sites", "reports", "captures", "attachments", "crawl_runs", "errors", "report_history",
@@ -102,12 +103,18 @@ def test_a_change_to_the_fold_code_refolds_every_site(tmp_path, monkeypatch):
     assert build(home, progress=False).sites_unchanged == 0
 
 
-def test_a_standby_still_open_somewhere_is_not_written(tmp_path):
+def two_builds(tmp_path: Path) -> Home:
+    """An archive after its full build and one nightly build: the full build's file is the standby."""
     home = Home.from_env(tmp_path)
     make_scenario(home)
     build(home, progress=False)
     add_run(home, "fuzhou", 4, 4)
     build(home, progress=False)
+    return home
+
+
+def test_a_standby_still_open_somewhere_is_not_written(tmp_path):
+    home = two_builds(tmp_path)
     reader = sqlite3.connect(f"file:{standby.standby_path(home)}?immutable=1", uri=True)
     reader.execute("select count(*) from reports").fetchone()  # a server not yet restarted
     try:
@@ -121,21 +128,8 @@ def test_a_standby_still_open_somewhere_is_not_written(tmp_path):
     assert standby.is_open(home.db, proc=tmp_path / "no-proc")  # cannot tell: counts as open
 
 
-def _count(db: Path) -> int:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
-        return con.execute("select count(*) from reports").fetchone()[0]
-    finally:
-        con.close()
-
-
 def test_sigkill_while_updating_the_standby_keeps_archive_db_and_the_next_build_copies(tmp_path):
-    home = Home.from_env(tmp_path)
-    make_scenario(home)
-    build(home, progress=False)
-    add_run(home, "fuzhou", 4, 4)
-    build(home, progress=False)
+    home = two_builds(tmp_path)
     for day in range(5, 25):
         new_report_run(home, day, n=2)  # 40 reports to parse: time to kill the build
     inode, before = home.db.stat().st_ino, _count(home.db)
