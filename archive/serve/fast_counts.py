@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -31,6 +32,7 @@ from archive.serve.search import CACHE, HitCache, file_key
 MIN_ROWS = 20_000          # smaller tables: SQLite's own statements are fast enough
 MAX_ROWID = 50_000_000     # larger rowids: codes would not fit in memory reasonably
 ABSENT, NULL = -2, -1      # codes for a rowid with no row, and for a NULL value
+SELECTED_KEPT = 8          # filter results kept (8 bytes a selected row: 8 MB for a million)
 
 COUNT_RE = re.compile(r"^\s*select count\(\*\) from (?P<table>\w+|\[[^\]]+\])(?: where (?P<where>.+?))?\s*$",
                       re.S)
@@ -108,6 +110,7 @@ class ColumnStore:
         self.rows_of: dict[str, str] = {}  # view -> table with one view row per table row
         self.answered = 0  # statements answered here rather than by SQLite (tests, ?_trace)
         self._loaded: dict[tuple, Any] = {}
+        self._selected: OrderedDict[tuple, np.ndarray | None] = OrderedDict()
         self._lock = threading.Lock()
 
     def _cached(self, k: tuple, load: Callable[[], Any]) -> Any:
@@ -134,7 +137,22 @@ class ColumnStore:
         return c
 
     def selected(self, conn: sqlite3.Connection, key: tuple, table: str, flt: Filters) -> np.ndarray | None:
-        """The rowids (ascending) the filters select; None for every row of the table."""
+        """The rowids (ascending) the filters select; None for every row of the table.
+
+        A page asks for them six times (count and five facets): the last few are kept."""
+        k = (key, table, flt.search, tuple(flt.equals))
+        with self._lock:
+            if k in self._selected:
+                self._selected.move_to_end(k)
+                return self._selected[k]
+        rowids = self._select(conn, key, table, flt)
+        with self._lock:
+            self._selected[k] = rowids
+            while len(self._selected) > SELECTED_KEPT:
+                self._selected.popitem(last=False)
+        return rowids
+
+    def _select(self, conn: sqlite3.Connection, key: tuple, table: str, flt: Filters) -> np.ndarray | None:
         info = self.table(conn, key, table)
         rowids = None
         if flt.search:
