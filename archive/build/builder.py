@@ -32,7 +32,7 @@ from archive.build.headlines import headline
 from archive.build.history import Folded, fold
 from archive.build import standby, summaries, text
 from archive.build.dense import Labels, delete_orphans, write_cells
-from archive.build.schema import SCHEMA_VERSION, ensure_schema, finish_schema, optimize_fts, search_ready, views_digest
+from archive.build.schema import SCHEMA_VERSION, ensure_schema, read_meta, finish_schema, optimize_fts, search_ready, views_digest
 from archive.build.search import delete_orphan_texts, store_text
 from archive.build.sync import sync_rows, synced_sites
 from archive.build.text import Outcome, TextResult, extract_bytes, parse_report
@@ -124,20 +124,6 @@ def site_fingerprint(home: Home, site: str, version: str, fold_code: str) -> str
     return h.hexdigest()
 
 
-def _meta(db_path: Path, key: str) -> str | None:
-    if not db_path.exists():
-        return None
-    try:
-        con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-        try:
-            row = con.execute("select value from build_meta where key = ?", [key]).fetchone()
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return None
-    return row[0] if row else None
-
-
 def _count(db_path: Path) -> int:
     con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
@@ -151,11 +137,11 @@ def build(home: Home, force: bool = False, progress: bool | None = None, parse: 
     version = text.version(parse)
     with db_lock(home):
         fingerprint = input_fingerprint(home, version)
-        if not force and _meta(home.db, "input_fingerprint") == fingerprint:
+        if not force and read_meta(home.db, "input_fingerprint") == fingerprint:
             return BuildStats(skipped=True, reports=_count(home.db), parser_version=version,
                               seconds=time.monotonic() - started)
         # an older schema is not migrated in place: the archive is rebuilt from the raw store
-        full = not home.db.exists() or _meta(home.db, "schema_version") != str(SCHEMA_VERSION)
+        full = not home.db.exists() or read_meta(home.db, "schema_version") != str(SCHEMA_VERSION)
         fold_code = fold_code_digest()
         current = {site: site_fingerprint(home, site, version, fold_code) for site in site_dirs(home)}
         target = standby.choose(home, full, str(SCHEMA_VERSION), current)

@@ -7,6 +7,8 @@ creates what is missing and adds new columns to older databases.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+from pathlib import Path
 
 import sqlite_utils
 from archive.build import health
@@ -202,6 +204,21 @@ def finish_schema(db: sqlite_utils.Database) -> None:
     for name in DROPPED_INDEXES:
         db.execute(f"drop index if exists [{name}]")
     create_search(db.conn, populate=True)
+
+
+def read_meta(db_path: Path, key: str) -> str | None:
+    """A `build_meta` value of a database file, read-only; None when the file, table or key is missing."""
+    if not db_path.exists():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            row = con.execute("select value from build_meta where key = ?", [key]).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
 
 
 def search_ready(db: sqlite_utils.Database) -> bool:

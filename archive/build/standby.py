@@ -25,6 +25,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.build.schema import read_meta
 from archive.store.fsutil import fsync_path
 from archive.store.home import Home
 
@@ -78,7 +79,7 @@ def _unusable(home: Home, standby: Path, marker: Path, schema_version: str) -> s
             return "the standby is archive.db"
     except OSError:
         return "no archive.db"
-    if _schema(standby) != schema_version:
+    if read_meta(standby, "schema_version") != schema_version:
         return "the standby has another schema"
     if is_open(standby):
         return "the standby is still open in a process"
@@ -86,7 +87,7 @@ def _unusable(home: Home, standby: Path, marker: Path, schema_version: str) -> s
 
 
 def _behind(home: Home, standby: Path, sites: dict[str, str]) -> str | None:
-    if _read(standby, "select value from build_meta where key = 'input_fingerprint'") is None:
+    if read_meta(standby, "input_fingerprint") is None:
         return "the standby was never completed by a build"
     extra = refolds(standby, sites) - refolds(home.db, sites)
     if extra > max(1, len(sites) // 10):
@@ -106,22 +107,6 @@ def refolds(db: Path, sites: dict[str, str]) -> int:
         if con is not None:
             con.close()
     return sum(1 for site, fp in sites.items() if known.get(site) != fp)
-
-
-def _schema(path: Path) -> str | None:
-    return _read(path, "select value from build_meta where key = 'schema_version'")
-
-
-def _read(path: Path, sql: str) -> str | None:
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            row = con.execute(sql).fetchone()
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return None
-    return row[0] if row else None
 
 
 def is_open(path: Path, proc: Path = Path("/proc")) -> bool:

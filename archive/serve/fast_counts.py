@@ -17,6 +17,7 @@ The database is immutable while served; entries are keyed by the file's identity
 """
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import threading
@@ -252,8 +253,13 @@ class Row(tuple):
         return list(self.names)
 
 
+@functools.lru_cache(maxsize=None)
+def _row_class(names: tuple[str, ...]) -> type:
+    return type("Row", (Row,), {"names": names})
+
+
 def _rows(names: tuple[str, ...], rows: list[tuple]) -> list[Row]:
-    cls = type("Row", (Row,), {"names": names})
+    cls = _row_class(names)
     return [cls(r) for r in rows]
 
 
