@@ -30,7 +30,7 @@ import sqlite_utils
 from archive.build.agencies import write_agency_tables
 from archive.build.headlines import headline
 from archive.build.history import Folded, fold
-from archive.build import standby, summaries, text
+from archive.build import side_index, standby, summaries, text
 from archive.build.dense import Labels, delete_orphans, write_cells
 from archive.build.schema import SCHEMA_VERSION, ensure_schema, read_meta, finish_schema, optimize_fts, search_ready, views_digest
 from archive.build.search import delete_orphan_texts, store_text
@@ -145,6 +145,7 @@ def build(home: Home, force: bool = False, progress: bool | None = None, parse: 
         fold_code = fold_code_digest()
         current = {site: site_fingerprint(home, site, version, fold_code) for site in site_dirs(home)}
         target = standby.choose(home, full, str(SCHEMA_VERSION), current)
+        side_index.remove_stale(home.db.parent)  # a killed full build's half-built indexes
         db = sqlite_utils.Database(target.path)
         db.execute("pragma journal_mode = memory")  # disposable: a crash leaves archive.db as it was
         db.execute("pragma synchronous = off")

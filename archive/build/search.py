@@ -20,14 +20,14 @@ the Datasette plugin and anyone reading the file with Python's sqlite3 call it
 Triggers on reports/attachments keep both indexes in step with inserts, deletes and updates
 of title, agency or text_id. They call `xxgk_bigrams`, which `register_functions` adds to a
 connection: only the build (and test fixtures through `ensure_schema`) write these tables. A
-full build loads first and indexes once at the end (`create_search(populate=True)`).
+full build loads first and indexes once at the end (`create_search(populate_new=True)`).
 """
 from __future__ import annotations
 
 import sqlite3
 
-from archive.store.search_index import (SEARCH_INDEXES, compress_text, decompress_text,  # noqa: F401
-                                        register_functions)
+from archive.store.search_index import (INDEX_TABLE, SEARCH_INDEXES, compress_text,  # noqa: F401
+                                        decompress_text, register_functions)
 
 TEXT_DDL = [
     "create table if not exists texts (text_id integer primary key, text_zlib blob)",
@@ -110,38 +110,59 @@ def _triggers(table: str) -> list[str]:
     ]
 
 
-def create_search(conn: sqlite3.Connection, populate: bool = False) -> None:
-    """Both indexes of reports and attachments, and their triggers (idempotent).
-
-    `populate`: index the rows already there in one pass (a full build loads first)."""
-    register_functions(conn)
-    for table, (trigram, bigram, chars) in SEARCH_INDEXES.items():
-        cols = ", ".join(c for c, _ in INDEXED[table])
+def index_ddl(name: str) -> str:
+    """The `create virtual table` statement of one of the six search indexes."""
+    table = INDEX_TABLE[name]
+    trigram, bigram, chars = SEARCH_INDEXES[table]
+    cols = ", ".join(c for c, _ in INDEXED[table])
+    if name == trigram:
         view, rowid = CONTENT_VIEW[table]
+        return (f"create virtual table if not exists [{name}] using fts5({cols}, "
+                f"content='{view}', content_rowid='{rowid}', tokenize='trigram')")
+    if name == bigram:
+        return f"create virtual table if not exists [{name}] using fts5({cols}, content='', tokenize='unicode61')"
+    return (f"create virtual table if not exists [{name}] using fts5(chars, content='', "
+            f"detail=none, columnsize=0, tokenize='unicode61')")
 
-        def missing(name: str) -> bool:
-            return conn.execute("select 1 from sqlite_master where name = ?", [name]).fetchone() is None
 
-        new = {name: missing(name) for name in (trigram, bigram, chars)}
-        conn.execute(f"create virtual table if not exists [{trigram}] using fts5({cols}, "
-                     f"content='{view}', content_rowid='{rowid}', tokenize='trigram')")
-        conn.execute(f"create virtual table if not exists [{bigram}] using fts5({cols}, content='', "
-                     f"tokenize='unicode61')")
-        conn.execute(f"create virtual table if not exists [{chars}] using fts5(chars, content='', "
-                     f"detail=none, columnsize=0, tokenize='unicode61')")
-        if populate:  # the rows already there (a full build loads first)
-            for name in (trigram, bigram, chars):  # fewer, larger segments: less to merge later
-                conn.execute(f"insert into [{name}] ([{name}], rank) values ('hashsize', {POPULATE_HASH_BYTES})")
-            if new[trigram]:
-                conn.execute(f"insert into [{trigram}] ([{trigram}]) values ('rebuild')")
-            if new[bigram]:
-                conn.execute(f"insert into [{bigram}] (rowid, {cols}) select x.rowid, "
-                             f"{_values(table, 'x', True)} from [{table}] x")
-            if new[chars]:
-                conn.execute(f"insert into [{chars}] (rowid, chars) select x.rowid, {_chars(table, 'x')} "
-                             f"from [{table}] x")
-            for name in (trigram, bigram, chars):
-                conn.execute(f"insert into [{name}] ([{name}], rank) values ('hashsize', {DEFAULT_HASH_BYTES})")
+def populate_sql(name: str) -> str:
+    """Index every row of the owner table in one statement.
+
+    The owner and `texts` are named without a schema: on a connection whose main database
+    lacks them they resolve in an attached one (archive.build.side_index). The trigram index
+    gets the values its content view gives, so it equals a `'rebuild'`."""
+    table = INDEX_TABLE[name]
+    trigram, bigram, chars = SEARCH_INDEXES[table]
+    if name == chars:
+        return f"insert into [{name}] (rowid, chars) select x.rowid, {_chars(table, 'x')} from [{table}] x"
+    cols = ", ".join(c for c, _ in INDEXED[table])
+    return (f"insert into [{name}] (rowid, {cols}) select x.rowid, "
+            f"{_values(table, 'x', name == bigram)} from [{table}] x")
+
+
+def populate(conn: sqlite3.Connection, name: str) -> None:
+    """Fill one new, empty index from its owner table, with fewer, larger segments."""
+    conn.execute(f"insert into [{name}] ([{name}], rank) values ('hashsize', {POPULATE_HASH_BYTES})")
+    conn.execute(populate_sql(name))
+    conn.execute(f"insert into [{name}] ([{name}], rank) values ('hashsize', {DEFAULT_HASH_BYTES})")
+
+
+def create_search(conn: sqlite3.Connection, populate_new: bool = False) -> None:
+    """The search indexes of reports and attachments, and their triggers (idempotent).
+
+    `populate_new`: index the rows already there (a full build loads first); indexes that
+    existed are left as they are. A file-backed database with many rows builds them in two
+    processes (archive.build.side_index)."""
+    register_functions(conn)
+    names = [name for names in SEARCH_INDEXES.values() for name in names]
+    new = [name for name in names if conn.execute(
+        "select 1 from sqlite_master where name = ?", [name]).fetchone() is None]
+    for name in names:
+        conn.execute(index_ddl(name))
+    if populate_new and new:
+        from archive.build import side_index
+        side_index.populate_all(conn, new)
+    for table in SEARCH_INDEXES:
         for name in (f"{table}_search_ai", f"{table}_search_ad", f"{table}_search_au"):
             conn.execute(f"drop trigger if exists [{name}]")  # they may predate an index
         for sql in _triggers(table):
