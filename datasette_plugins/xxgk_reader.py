@@ -88,6 +88,16 @@ def _db(datasette):
     return datasette.get_database(_config(datasette).get("database", "archive"))
 
 
+def cached(datasette, response: Response) -> Response:
+    """The Cache-Control Datasette gives its own pages (`default_cache_ttl`), on a reader page:
+    the database is immutable while served, so a page stays right until the next build, and
+    nginx (deploy/nginx-xxgk.conf) may answer it again. Errors are not cached."""
+    if response.status == 200 and datasette.cache_headers:
+        ttl = int(datasette.setting("default_cache_ttl"))
+        response.headers["cache-control"] = f"max-age={ttl}" if ttl > 0 else "no-cache"
+    return response
+
+
 async def report_page(datasette, request):
     rid = request.url_vars["report_id"]
     doc = await _db(datasette).execute_fn(lambda conn: load_report(conn, rid))
@@ -99,9 +109,9 @@ async def report_page(datasette, request):
     agency = doc.report.get("agency") or doc.report.get("page_agency") or ""
     content = report_body(doc, "/archive/agency_reports?" + urllib.parse.urlencode({"agency": agency}))
     title = doc.report.get("title") or doc.report.get("listed_title") or rid
-    return Response.html(await datasette.render_template(
+    return cached(datasette, Response.html(await datasette.render_template(
         "xxgk_page.html", {"page_title": title, "content": Markup(f'<div class="xxgk-doc">{content}</div>')},
-        request=request))
+        request=request)))
 
 
 async def archived_page(datasette, request):
@@ -111,8 +121,8 @@ async def archived_page(datasette, request):
         return Response.text("original not found", status=404)
     content = archived_view.banner(cap) + archived_view.body(cap)
     title = f"存档副本 Archived copy · {cap.report_title or cap.url or sha[:12]}"
-    return Response.html(await datasette.render_template(
-        "xxgk_page.html", {"page_title": title, "content": content}, request=request))
+    return cached(datasette, Response.html(await datasette.render_template(
+        "xxgk_page.html", {"page_title": title, "content": content}, request=request)))
 
 
 async def original_view(datasette, request):
@@ -227,8 +237,8 @@ async def search_page(datasette, request):
         page = 0
     res = await _db(datasette).execute_fn(lambda conn: search(conn, q, page))
     title = f"搜索 {q}" if q else "搜索 Search"
-    return Response.html(await datasette.render_template(
-        "xxgk_page.html", {"page_title": title, "content": render(res, page)}, request=request))
+    return cached(datasette, Response.html(await datasette.render_template(
+        "xxgk_page.html", {"page_title": title, "content": render(res, page)}, request=request)))
 
 
 async def pivot_page(datasette, request):
@@ -236,6 +246,6 @@ async def pivot_page(datasette, request):
     args = request.args
     pivot = await _db(datasette).execute_fn(lambda conn: build_pivot(
         conn, args.get("region"), args.get("agency") or "", args.get("figure") or ""))
-    return Response.html(await datasette.render_template(
+    return cached(datasette, Response.html(await datasette.render_template(
         "xxgk_page.html", {"page_title": "申请数 机关×年度 Requests pivot", "content": render(pivot)},
-        request=request))
+        request=request)))

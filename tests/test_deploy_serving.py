@@ -97,6 +97,21 @@ def test_pages_are_cached_for_the_immutable_database(behind_nginx):
 
 
 @needs_nginx
+def test_reader_pages_are_cached_too_and_errors_are_not(behind_nginx):
+    """The reader's own pages (report page, /-/search, pivot) carry Datasette's max-age, so
+    nginx answers a page again without the report's queries; a 404 is not kept."""
+    nginx, ids = behind_nginx
+    for path in (f"/archive/reports/{ids['a']}", "/-/search?q=" + urllib.parse.quote("公开"),
+                 "/-/pivot?figure=applications_received"):
+        status, headers, first = get(nginx.url + path)
+        assert status == 200 and headers.get("cache-control") == "max-age=600", (path, headers)
+        status, headers, again = get(nginx.url + path)
+        assert headers["x-cache-status"] == "HIT" and again == first, path
+    status, headers, _ = get(nginx.url + "/archive/reports/0000000000000000")
+    assert status == 404 and "cache-control" not in headers
+
+
+@needs_nginx
 def test_arbitrary_sql_is_rate_limited_per_client_and_pages_are_not(behind_nginx):
     nginx, _ = behind_nginx
     statuses = [get(f"{nginx.url}/archive.json?sql=" + urllib.parse.quote(f"select {i}"))[0] for i in range(30)]
