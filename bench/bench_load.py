@@ -19,6 +19,8 @@ like a public archive's readers:
 - hostile SQL (10 %): cross joins of the biggest tables through `?sql=`; Datasette cuts them
   at its time limit (HTTP 400), nginx may refuse them first (429).
 
+`--warmup S` runs the same load for S seconds first, uncounted: the figures of a server that
+has been up a while (its caches filled), beside those of a cold start (the default, 0).
 It prints, per configuration, the throughput and p50/p95 per kind of request, and errors
 (5xx or no answer; the expected 400/429 of hostile queries are not errors). Every run ends:
 readers stop at the deadline, servers and nginx are stopped in `finally`.
@@ -180,6 +182,20 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p * (len(values) - 1))))] if values else 0.0
 
 
+def run_readers(base: str, mix: Mix, args, seconds: float, seed: int) -> tuple[list[tuple[str, float, int]], float]:
+    """--readers threads for `seconds`: every request's (kind, ms, status), and the time taken."""
+    out: list[tuple[str, float, int]] = []
+    deadline = time.monotonic() + seconds
+    threads = [threading.Thread(target=reader, args=(base, mix, deadline, args.timeout, seed + i, out))
+               for i in range(args.readers)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + args.timeout + 5)
+    return out, time.monotonic() - started
+
+
 def run_config(home: Home, mix: Mix, processes: int, args) -> dict:
     behind = processes > 1 or args.nginx_for_one
     sql = behind and not args.no_sql_process
@@ -198,16 +214,9 @@ def run_config(home: Home, mix: Mix, processes: int, args) -> dict:
         for port in ports:
             http.client.HTTPConnection("127.0.0.1", port, timeout=60).request("GET", "/archive/reports.json")
         time.sleep(1)
-        out: list[tuple[str, float, int]] = []
-        deadline = time.monotonic() + args.seconds
-        threads = [threading.Thread(target=reader, args=(base, mix, deadline, args.timeout, i, out))
-                   for i in range(args.readers)]
-        started = time.monotonic()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(args.seconds + args.timeout + 5)
-        elapsed = time.monotonic() - started
+        if args.warmup:  # the same readers first, not counted: a server that has been up a while
+            run_readers(base, mix, args, args.warmup, seed=1000)
+        out, elapsed = run_readers(base, mix, args, args.seconds, seed=0)
     finally:
         if nginx:
             nginx.stop()
@@ -221,6 +230,7 @@ def run_config(home: Home, mix: Mix, processes: int, args) -> dict:
     errors = [s for k, _, s in out if s == 0 or s >= 500 or (k != "hostile" and s >= 400)]
     row = {"processes": processes, "behind nginx": nginx is not None, "sql process": sql,
            "cache": "off" if args.no_cache else f"{args.cache_ttl}s", "readers": args.readers,
+           "warm-up s": args.warmup,
            "requests": len(out), "req/s": round(len(out) / elapsed, 1), "errors": len(errors)}
     normal = [ms for k, ms, _ in out if k != "hostile"]
     row["p50 ms (all but hostile)"] = round(statistics.median(normal), 1) if normal else None
@@ -240,6 +250,8 @@ def main() -> int:
     ap.add_argument("--readers", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--timeout", type=float, default=30, help="per request")
+    ap.add_argument("--warmup", type=float, default=0,
+                    help="seconds of the same load before the measured --seconds (not counted)")
     ap.add_argument("--processes", type=int, nargs="+", default=[1, 4])
     ap.add_argument("--cache-ttl", type=int, default=3600)
     ap.add_argument("--no-cache", action="store_true", help="Cache-Control max-age=0: nginx caches nothing")
