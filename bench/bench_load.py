@@ -32,6 +32,7 @@ import http.client
 import json
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -112,7 +113,11 @@ class Mix:
                       "site": rng.choice(self.sites), "rule": rng.choice(["R1", "R2", ""]),
                       "q": rng.choice(self.words),
                       "report_id": rng.choice(self.report_ids) if self.report_ids else ""}
-            return f"/archive/{name}.json?_shape=objects&" + urllib.parse.urlencode(params)
+            # only the query's own parameters, as its form in Datasette sends them: a URL with
+            # the others too would be a new URL (for nginx's cache) on every request
+            own = set(re.findall(r":(\w+)", self.queries[name]["sql"]))
+            return f"/archive/{name}.json?_shape=objects&" + urllib.parse.urlencode(
+                {k: v for k, v in params.items() if k in own})
         return "/archive.json?sql=" + q(rng.choice(HOSTILE))
 
 
