@@ -33,6 +33,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -210,8 +211,9 @@ def run_config(home: Home, mix: Mix, processes: int, args) -> dict:
         if behind:
             if nginx_binary() is None:
                 raise SystemExit("nginx is not installed (scripts/setup.sh installs it)")
-            nginx = PrivateNginx(Path(args.out) / f"nginx-{processes}", ports[:processes], free_port(),
-                                 sql_ports=ports[processes:] or None).start()
+            prefix = Path(args.out) / f"nginx-{processes}"
+            shutil.rmtree(prefix / "cache", ignore_errors=True)  # a cold start: nothing cached by an earlier run
+            nginx = PrivateNginx(prefix, ports[:processes], free_port(), sql_ports=ports[processes:] or None).start()
             base = nginx.url
         else:
             base = f"http://127.0.0.1:{ports[0]}"
