@@ -12,7 +12,8 @@ and one more process for arbitrary SQL as deployed (nice 15, one SQL thread), un
 --readers threads then send requests for --seconds (each request at most --timeout s), a mix
 like a public archive's readers:
 
-- searches (35 %): a random word of 1, 2, 3 or 4-6 characters from the report corpus;
+- searches (35 %): a random word of 1, 2, 3 or 4-6 characters from the report corpus (one of
+  `--words`, 400 by default: more words, fewer answers that nginx has already kept);
 - table pages (25 %): reports and report_headlines with their facets, filtered by a random
   site and year, or paged;
 - canned queries (30 %): each canned query with random parameters;
@@ -81,7 +82,7 @@ def corpus_words(rng: random.Random, n: int = 400) -> list[str]:
 class Mix:
     """Random request paths of each kind, from the archive's own values."""
 
-    def __init__(self, db: Path, rng: random.Random) -> None:
+    def __init__(self, db: Path, rng: random.Random, words: int = 400) -> None:
         import sqlite3
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         try:
@@ -93,7 +94,7 @@ class Mix:
             self.report_ids = [r[0] for r in con.execute("select report_id from reports limit 500")]
         finally:
             con.close()
-        self.words = corpus_words(rng)
+        self.words = corpus_words(rng, words)
         self.queries = yaml.safe_load(METADATA.read_text(encoding="utf-8"))["databases"]["archive"]["queries"]
 
     def path(self, kind: str, rng: random.Random) -> str:
@@ -266,11 +267,13 @@ def main() -> int:
     ap.add_argument("--no-sql-process", action="store_true",
                     help="behind nginx, send ?sql= to the page processes too (no xxgk-serve-sql process)")
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--words", type=int, default=400,
+                    help="distinct search words the readers draw from (more: fewer answers nginx has seen)")
     args = ap.parse_args()
     home = Home.from_env(args.out)
     if not home.db.exists():
         raise SystemExit(f"{home.db} missing: run bench/bench_archive.py --keep --out {args.out} first")
-    mix = Mix(home.db, random.Random(args.seed))
+    mix = Mix(home.db, random.Random(args.seed), args.words)
     print(f"load: {os.getloadavg()[0]:.1f} (1 min), cores: {os.cpu_count()}", flush=True)
     for n in args.processes:
         row = run_config(home, mix, n, args)
