@@ -145,7 +145,7 @@ def build(home: Home, force: bool = False, progress: bool | None = None, parse: 
         fold_code = fold_code_digest()
         current = {site: site_fingerprint(home, site, version, fold_code) for site in site_dirs(home)}
         target = standby.choose(home, full, str(SCHEMA_VERSION), current)
-        side_index.remove_stale(home.db.parent)  # a killed full build's half-built indexes
+        side_index.remove_side_files(home.db.parent)  # a killed full build's half-built indexes
         db = sqlite_utils.Database(target.path)
         db.execute("pragma journal_mode = memory")  # disposable: a crash leaves archive.db as it was
         db.execute("pragma synchronous = off")

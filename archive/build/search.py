@@ -154,10 +154,9 @@ def create_search(conn: sqlite3.Connection, populate_new: bool = False) -> None:
     existed are left as they are. A file-backed database with many rows builds them in two
     processes (archive.build.side_index)."""
     register_functions(conn)
-    names = [name for names in SEARCH_INDEXES.values() for name in names]
-    new = [name for name in names if conn.execute(
+    new = [name for name in INDEX_TABLE if conn.execute(
         "select 1 from sqlite_master where name = ?", [name]).fetchone() is None]
-    for name in names:
+    for name in INDEX_TABLE:
         conn.execute(index_ddl(name))
     if populate_new and new:
         from archive.build import side_index

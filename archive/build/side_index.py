@@ -30,12 +30,12 @@ import time
 from pathlib import Path
 
 from archive.build.search import index_ddl, populate, register_functions
-from archive.store.search_index import SEARCH_INDEXES
+from archive.store.search_index import INDEX_TABLE
 
 WORKER_SHARE = ("reports_bigram_fts",)  # the second process's share: ~60 % of the work
 PARALLEL_MIN_ROWS = 20_000  # below this the indexes take seconds: one process, no side files
 SHADOWS = ("data", "idx", "docsize", "config")
-ALL_INDEXES = tuple(name for names in SEARCH_INDEXES.values() for name in names)
+ALL_INDEXES = tuple(INDEX_TABLE)  # all six, reports' then attachments'
 
 
 def main_file(conn: sqlite3.Connection) -> Path | None:
@@ -50,14 +50,9 @@ def side_path(db_path: Path, who: str) -> Path:
     return db_path.with_name(f"{db_path.name}.fts-side-{who}.db")
 
 
-def remove_side_files(db_path: Path) -> None:
-    """The side files of one build file."""
-    for p in db_path.parent.glob(f"{db_path.name}.fts-side-*"):
-        p.unlink(missing_ok=True)
-
-
-def remove_stale(directory: Path) -> None:
-    """Side files of any build file in `directory`: a killed full build leaves them."""
+def remove_side_files(directory: Path) -> None:
+    """Side files of any build file in `directory` (one build runs at a time, under the home's
+    lock): after copying them, or what a killed full build left."""
     for p in directory.glob("*.fts-side-*.db"):
         p.unlink(missing_ok=True)
 
@@ -140,7 +135,7 @@ def populate_all(conn: sqlite3.Connection, names: list[str], min_rows: int | Non
     own = [n for n in names if n not in worker_names]
     conn.commit()  # the worker and the side connection read what is committed
     release_memory(conn)  # two processes index at once: the build's 2 GB hold both
-    remove_side_files(db_path)
+    remove_side_files(db_path.parent)
     started = time.monotonic()
     worker = start_worker(db_path, worker_names)
     try:
@@ -149,7 +144,7 @@ def populate_all(conn: sqlite3.Connection, names: list[str], min_rows: int | Non
     except BaseException:
         worker.kill()
         worker.wait()
-        remove_side_files(db_path)
+        remove_side_files(db_path.parent)
         raise
     waited = time.monotonic() - started
     adopt(db_path, side_path(db_path, "main"), own)
@@ -160,7 +155,7 @@ def populate_all(conn: sqlite3.Connection, names: list[str], min_rows: int | Non
               f"{', '.join(worker_names)} here instead", file=sys.stderr)
         for name in worker_names:
             populate(conn, name)
-    remove_side_files(db_path)
+    remove_side_files(db_path.parent)
     print(f"xxgk build: search indexes of {rows:,} reports in two processes, {waited:.0f}s "
           f"(+ {time.monotonic() - started - waited:.0f}s copying)", file=sys.stderr)
 

@@ -281,7 +281,7 @@ def answer(store: ColumnStore, conn: sqlite3.Connection, key: tuple, sql: str,
             return None
         if count:
             if not flt.search and not flt.equals:
-                indexed = unscannable_fts_rows(conn, table)
+                indexed = store._cached((key, "fts rows", table), lambda: unscannable_fts_rows(conn, table))
                 if indexed is not None:
                     return ("count(*)",), _rows(("count(*)",), [(indexed,)])
                 if table not in store.rows_of:

@@ -179,7 +179,8 @@ def _max_rowid(conn: sqlite3.Connection, path: str, table: str) -> int:
 
 
 def split_ranges(max_rowid: int, parts: int) -> list[tuple[int, int]]:
-    """`parts` rowid ranges [lo, hi) that cover every possible rowid, cut evenly up to max_rowid."""
+    """`parts` rowid ranges [lo, hi), cut evenly up to max_rowid, that together cover every rowid
+    from -2**63 to 2**63 - 2 (2**63 - 1, the largest rowid, in practice only by an explicit insert)."""
     step = max_rowid // parts + 1
     cuts = [step * i for i in range(1, parts)]
     return list(zip([-2**63, *cuts], [*cuts, 2**63 - 1]))
