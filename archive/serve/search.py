@@ -162,9 +162,15 @@ def _reader(path: str) -> sqlite3.Connection:
         return old[1]
     if old is not None:
         old[1].close()
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    conn = serving_sqlite().connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
     held[path] = (key, conn)
     return conn
+
+
+def serving_sqlite():
+    """The sqlite3 module Datasette serves with: pysqlite3 (a newer SQLite) when installed."""
+    from datasette.utils.sqlite import sqlite3 as module
+    return module
 
 
 def _part(path: str, fts: str, query: str, escape: int, rowids: tuple[int, int]) -> np.ndarray:
