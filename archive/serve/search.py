@@ -32,14 +32,17 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from archive.store.search_index import INDEX_TABLE, match_sql
 
 LOOKUP_RATIO = 20     # rowid lookups cost ~20x a bitmap test per scanned index entry
-CACHE_ENTRIES = 32    # an entry: 8 bytes per hit, plus 1 byte per row or ~8 per hit (<= 1.7 MB at 100k)
+# The per-process cache of matches, by size, not by count: a word found in most of a million
+# reports is kept as its bitmap (1 byte a row, 1 MB), a rarer one as its rowids (8 bytes a hit),
+# so 256 MB hold a few hundred broad words or thousands of narrow ones. Each page process has
+# its own (docs/serving.md); a first search costs its FTS match, a repeated one nothing.
+CACHE_BYTES = 256 * 2**20
 MAX_BITMAP = 50_000_000  # rowids beyond this: leave Datasette's own clause alone
 
 
@@ -52,35 +55,59 @@ def quote_name(name: str) -> str:
     return "[" + name.replace("]", "]]") + "]"
 
 
-@dataclass
 class Hits:
-    """The rowids one match selects (ascending), and the two forms the SQL functions return."""
-    rowids: np.ndarray  # int64
-    _json: str | None = field(default=None, repr=False)
-    _bitmap: bytes | None = field(default=None, repr=False)
+    """The rowids one match selects (ascending), and the two forms the SQL functions return.
+
+    Held in the smaller form: a bitmap (a byte per rowid) when hits are more than 1 in 8
+    rowids, else the rowids; the other form is derived when asked for."""
+
+    def __init__(self, rowids: np.ndarray) -> None:
+        self.count = len(rowids)
+        top = int(rowids[-1]) if len(rowids) else -1
+        self._bitmap: bytes | None = None
+        self._rowids: np.ndarray | None = rowids
+        self._json: str | None = None
+        if 8 * len(rowids) > top + 1 and top <= MAX_BITMAP:
+            self._bitmap, self._rowids = _bitmap_of(rowids), None
+
+    @property
+    def rowids(self) -> np.ndarray:
+        if self._rowids is not None:
+            return self._rowids
+        return np.flatnonzero(np.frombuffer(self._bitmap or b"", dtype=np.uint8)).astype(np.int64)
 
     @property
     def json(self) -> str:
-        if self._json is None:
+        if self._json is None:  # used only below 1/LOOKUP_RATIO of the rows: a rowid form
             self._json = "[" + ",".join(map(str, self.rowids.tolist())) + "]"
         return self._json
 
     @property
     def bitmap(self) -> bytes:
-        if self._bitmap is None:
-            if len(self.rowids) and self.rowids[-1] > MAX_BITMAP:
-                raise ValueError("rowids too large for a bitmap")
-            bits = np.zeros(int(self.rowids[-1]) + 1 if len(self.rowids) else 0, dtype=np.uint8)
-            bits[self.rowids] = 1
-            self._bitmap = bits.tobytes()
-        return self._bitmap
+        if self._bitmap is not None:
+            return self._bitmap
+        if self.count and self.rowids[-1] > MAX_BITMAP:
+            raise ValueError("rowids too large for a bitmap")
+        return _bitmap_of(self.rowids)  # a sparse match asked for a bitmap (raw SQL): not kept
+
+    @property
+    def nbytes(self) -> int:
+        held = self._rowids.nbytes if self._rowids is not None else 0
+        return held + len(self._bitmap or b"") + len(self._json or "") + 200
+
+
+def _bitmap_of(rowids: np.ndarray) -> bytes:
+    bits = np.zeros(int(rowids[-1]) + 1 if len(rowids) else 0, dtype=np.uint8)
+    bits[rowids] = 1
+    return bits.tobytes()
 
 
 class HitCache:
-    """Matching rowids per (file, FTS table, query); LRU, shared by Datasette's threads."""
+    """Matching rowids per (file, FTS table, query); LRU within `max_bytes`, shared by
+    Datasette's threads."""
 
-    def __init__(self, size: int = CACHE_ENTRIES) -> None:
-        self.size = size
+    def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
         self._entries: OrderedDict[tuple, Hits] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -94,9 +121,15 @@ class HitCache:
         hit = Hits(match_rowids(conn, file_key[0], fts, query, escape))
         with self._lock:
             self._entries[key] = hit
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            held = sum(h.nbytes for h in self._entries.values())
+            while held > self.max_bytes and len(self._entries) > 1:
+                held -= self._entries.popitem(last=False)[1].nbytes
         return hit
+
+    @property
+    def nbytes(self) -> int:
+        with self._lock:
+            return sum(h.nbytes for h in self._entries.values())
 
 
 def parse_rowids(csv: str | None) -> np.ndarray:
@@ -225,7 +258,7 @@ def register_functions(conn: sqlite3.Connection, path: str | None, fts_tables: s
             raise ValueError(f"{fts!r} is not a configured full-text table")
         return cache.get(conn, key, fts, query or "", escape)
 
-    conn.create_function("xxgk_fts_count", 3, lambda f, q, e: len(hits(f, q, e).rowids), deterministic=True)
+    conn.create_function("xxgk_fts_count", 3, lambda f, q, e: hits(f, q, e).count, deterministic=True)
     conn.create_function("xxgk_fts_rowids", 3, lambda f, q, e: hits(f, q, e).json, deterministic=True)
     conn.create_function("xxgk_fts_bitmap", 3, lambda f, q, e: hits(f, q, e).bitmap, deterministic=True)
 
