@@ -11,6 +11,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sqlite_utils
 
@@ -189,3 +190,31 @@ def test_the_character_indexes_have_a_count_where_sqlite_cannot_scan_them(archiv
     assert tables["attachments_char_fts"] == 0
     assert tables["reports_bigram_fts"] == reports  # scannable: SQLite's own count, unchanged
     assert fast_counts._varint(bytes([0x86, 0x8D, 0x20])) == 100_000 and fast_counts._varint(b"\x05") == 5
+
+
+class _FixedHits:
+    def __init__(self, rowids: np.ndarray) -> None:
+        self.rowids = rowids
+
+    def get(self, *args) -> "_FixedHits":
+        return self
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+def test_a_search_selects_only_rows_the_table_has(gaps: bool) -> None:
+    """Hits outside the table's rows (an FTS rowid without its row) are not counted: cut at the
+    ends when the table's rowids have no gaps, looked up one by one when they have."""
+    con = sqlite3.connect(":memory:")
+    con.execute("create table t (v)")
+    con.executemany("insert into t (rowid, v) values (?, ?)", [(r, r % 3) for r in range(10, 130)])
+    if gaps:
+        con.execute("delete from t where rowid % 7 = 0")
+    hits = np.array([1, 9, 10, 11, 14, 50, 63, 129, 130, 500], dtype=np.int64)
+    store = fast_counts.ColumnStore(hits=_FixedHits(hits))  # type: ignore[arg-type]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fast_counts, "MIN_ROWS", 10)
+        info = store.table(con, ("k",), "t")
+        got = store.selected(con, ("k",), "t", fast_counts.Filters(("t_fts", "x", 1), []))
+    present = {r for (r,) in con.execute("select rowid from t")}
+    assert info.gapless is not gaps
+    assert got.tolist() == [r for r in hits.tolist() if r in present]

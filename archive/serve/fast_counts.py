@@ -115,6 +115,18 @@ class TableInfo:
     columns: set[str]
     rows: int = 0
 
+    @functools.cached_property
+    def first(self) -> int:
+        return int(np.argmax(self.present)) if self.rows else 0
+
+    @functools.cached_property
+    def last(self) -> int:
+        return len(self.present) - 1 - int(np.argmax(self.present[::-1])) if self.rows else -1
+
+    @functools.cached_property
+    def gapless(self) -> bool:
+        return self.last - self.first + 1 == self.rows
+
 
 class ColumnStore:
     """Facet columns of big tables, loaded on first use; shared by Datasette's threads."""
@@ -204,8 +216,12 @@ class ColumnStore:
         if flt.search:
             fts, query, escape = flt.search
             rowids = self.hits.get(conn, key, fts, query, escape).rowids
-            rowids = rowids[rowids < len(info.present)]
-            rowids = rowids[info.present[rowids]]
+            if info.gapless:  # every rowid from the first to the last is a row: cut the ends
+                lo, hi = np.searchsorted(rowids, [info.first, info.last + 1])
+                rowids = rowids[lo:hi]
+            else:
+                rowids = rowids[rowids < len(info.present)]
+                rowids = rowids[info.present[rowids]]
         for col, param in flt.equals:
             c = self.column(conn, key, table, col)
             code = _code_for(c, param)
