@@ -142,7 +142,7 @@ def prepare_connection(conn, database, datasette):
 
 
 async def _faster_clause(datasette, database: str, table: str, fts: str, raw: bool,
-                         search: str) -> str | None:
+                         search: str, own_sort: bool) -> str | None:
     try:
         res = await datasette.get_database(database).execute(
             f"select xxgk_fts_count(:fts, :search, :escape), (select max(rowid) from {escape_sqlite(table)})",
@@ -150,7 +150,7 @@ async def _faster_clause(datasette, database: str, table: str, fts: str, raw: bo
     except Exception:  # bad raw query, time limit: Datasette's own clause reports it as usual
         return None
     hits, max_rowid = res.first()
-    return fast_clause(fts, raw, hits, max_rowid or 0)
+    return fast_clause(fts, raw, hits, max_rowid or 0, own_sort)
 
 
 @hookimpl(hookwrapper=True)
@@ -167,8 +167,9 @@ def filters_from_request(request, database, table, datasette):
             args = await await_me_maybe(hook)
             for i, clause in enumerate(getattr(args, "where_clauses", None) or []):
                 if clause in originals and "search" in args.params:
+                    own_sort = not (request.args.get("_sort") or request.args.get("_sort_desc"))
                     faster = await _faster_clause(datasette, database, table, fts, originals[clause],
-                                                  args.params["search"])
+                                                  args.params["search"], own_sort)
                     if faster:
                         args.where_clauses[i] = faster
             return args

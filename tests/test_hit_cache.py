@@ -39,3 +39,19 @@ def test_the_cache_keeps_what_fits_in_its_bytes_and_drops_the_least_recent(monke
     assert held == ["w2", "w0", "w3"] and cache.nbytes <= 350_000
     big = search.HitCache(max_bytes=1)                          # never fewer than the newest entry
     assert big.get(conn, key, "reports_fts", "w5", 1).count == 100_000 and len(big._entries) == 1
+
+
+def test_the_clause_is_lookups_only_for_few_hits() -> None:
+    """Row lookups for a handful of hits; a bitmap from 1 in 20 rows, and from 2,000 hits
+    whatever the table's size (a sorted page then stops after a page of hits)."""
+    rowids = "xxgk_fts_rowids('reports_fts', :search, 1)"
+    bitmap = "xxgk_fts_bitmap('reports_fts', :search, 1)"
+    assert rowids in search.fast_clause("reports_fts", False, 40, 1_000_000)
+    assert rowids in search.fast_clause("reports_fts", False, 1_999, 1_000_000)
+    assert bitmap in search.fast_clause("reports_fts", False, 2_000, 1_000_000)
+    assert bitmap in search.fast_clause("reports_fts", False, 60, 1_000)
+    assert ", 0)" in search.fast_clause("reports_fts", True, 60, 1_000)  # raw mode: no escaping
+    assert search.fast_clause("reports_fts", False, 2_000, search.MAX_BITMAP + 1) is None
+    # sorted by another column (maybe without an index): lookups up to 1 in 20 rows, as before
+    assert rowids in search.fast_clause("reports_fts", False, 2_000, 1_000_000, own_sort=False)
+    assert bitmap in search.fast_clause("reports_fts", False, 60_000, 1_000_000, own_sort=False)

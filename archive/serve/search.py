@@ -13,7 +13,7 @@ The plugin (datasette_plugins/xxgk_archive.py) swaps that clause, and only that 
 for one that reads the match from a per-process cache (`HitCache`), through SQL functions
 registered on every connection:
 
-- few hits (≤ 1/LOOKUP_RATIO of the rows): `rowid in (select value from json_each(
+- few hits (≤ 1/LOOKUP_RATIO of the rows and fewer than BITMAP_MIN_HITS): `rowid in (select value from json_each(
   xxgk_fts_rowids('reports_fts', :search, 1)))` — row lookups, as before, minus the FTS work;
 - more: `substr(xxgk_fts_bitmap('reports_fts', :search, 1), rowid + 1, 1) = x'01'` — a byte
   per rowid. SQLite cannot look rows up by this test, so it scans the narrow indexes that
@@ -38,6 +38,12 @@ import numpy as np
 from archive.store.search_index import INDEX_TABLE, match_sql
 
 LOOKUP_RATIO = 20     # rowid lookups cost ~20x a bitmap test per scanned index entry
+# ... but the page's sorted rows stop after a page of hits in the sort's index, while the lookups
+# read and sort every hit: 15,000-50,000 hits of a million took 50-200 ms as lookups, 0.3-6 ms
+# as a bitmap scan of idx_reports_published_date. The count and facets of a big table come from
+# memory (archive.serve.fast_counts), so from this many hits on the page query decides (in the
+# table's own order, whose index the scan follows).
+BITMAP_MIN_HITS = 2_000
 # The per-process cache of matches, by size, not by count: a word found in most of a million
 # reports is kept as its bitmap (1 byte a row, 1 MB), a rarer one as its rowids (8 bytes a hit),
 # so 256 MB hold a few hundred broad words or thousands of narrow ones. Each page process has
@@ -271,11 +277,15 @@ def datasette_clause(fts: str, raw: bool) -> str:
     return f"rowid in (select rowid from {name} where {name} match {match})"
 
 
-def fast_clause(fts: str, raw: bool, hits: int, max_rowid: int) -> str | None:
-    """The cached replacement for `datasette_clause`, chosen by the share of rows that match."""
+def fast_clause(fts: str, raw: bool, hits: int, max_rowid: int, own_sort: bool = True) -> str | None:
+    """The cached replacement for `datasette_clause`, chosen by the share of rows that match.
+
+    `own_sort`: the page is in the table's own order (no `_sort` asked for), whose index a
+    bitmap scan can stop early in; another column may have no index, then every row would be
+    scanned, and lookups stay cheaper up to 1/LOOKUP_RATIO of the rows."""
     lit = "'" + fts.replace("'", "''") + "'"
     args = f"{lit}, :search, {0 if raw else 1}"
-    if hits * LOOKUP_RATIO <= max_rowid:
+    if hits * LOOKUP_RATIO <= max_rowid and (hits < BITMAP_MIN_HITS or not own_sort):
         return f"rowid in (select value from json_each(xxgk_fts_rowids({args})))"
     if max_rowid > MAX_BITMAP:
         return None
