@@ -13,8 +13,8 @@ def test_a_broad_match_is_held_as_a_bitmap_and_a_narrow_one_as_rowids() -> None:
     broad = np.arange(1, 900_001, dtype=np.int64)                 # 9 rows in 10 of a million
     narrow = np.array([3, 70, 5_000, 999_999], dtype=np.int64)
     b, n = search.Hits(broad), search.Hits(narrow)
-    assert b._rowids is None and len(b._bitmap) == 900_001      # a byte a rowid
-    assert n._bitmap is None and n.nbytes < 1_000
+    assert b._rowids is None and b._packed.nbytes == 112_501    # a bit a rowid
+    assert n._packed is None and n.nbytes < 1_000
     for hits, rowids in ((b, broad), (n, narrow)):
         assert hits.count == len(rowids)
         assert np.array_equal(hits.rowids, rowids)
@@ -26,7 +26,7 @@ def test_a_broad_match_is_held_as_a_bitmap_and_a_narrow_one_as_rowids() -> None:
 
 
 def test_the_cache_keeps_what_fits_in_its_bytes_and_drops_the_least_recent(monkeypatch) -> None:
-    matches = {f"w{i}": np.arange(1, 100_001, dtype=np.int64) for i in range(10)}  # 100 kB each as a bitmap
+    matches = {f"w{i}": np.arange(1, 800_001, dtype=np.int64) for i in range(10)}  # 100 kB each as bits
     monkeypatch.setattr(search, "match_rowids", lambda conn, path, fts, q, e: matches[q])
     cache = search.HitCache(max_bytes=350_000)
     conn = sqlite3.connect(":memory:")
@@ -38,7 +38,7 @@ def test_the_cache_keeps_what_fits_in_its_bytes_and_drops_the_least_recent(monke
     held = [k[2] for k in cache._entries]
     assert held == ["w2", "w0", "w3"] and cache.nbytes <= 350_000
     big = search.HitCache(max_bytes=1)                          # never fewer than the newest entry
-    assert big.get(conn, key, "reports_fts", "w5", 1).count == 100_000 and len(big._entries) == 1
+    assert big.get(conn, key, "reports_fts", "w5", 1).count == 800_000 and len(big._entries) == 1
 
 
 def test_the_clause_is_lookups_only_for_few_hits() -> None:
