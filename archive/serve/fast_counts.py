@@ -163,38 +163,34 @@ class ColumnStore:
             raise Unanswerable(col)
         return c
 
+    def _kept(self, kept: OrderedDict, k: tuple, compute: Callable[[], Any]) -> Any:
+        """`kept[k]`, computed outside the lock when missing; the last SELECTED_KEPT are kept."""
+        with self._lock:
+            if k in kept:
+                kept.move_to_end(k)
+                return kept[k]
+        value = compute()
+        with self._lock:
+            kept[k] = value
+            while len(kept) > SELECTED_KEPT:
+                kept.popitem(last=False)
+        return value
+
     def selected(self, conn: sqlite3.Connection, key: tuple, table: str, flt: Filters) -> np.ndarray | None:
         """The rowids (ascending) the filters select; None for every row of the table.
 
         A page asks for them six times (count and five facets): the last few are kept."""
-        k = (key, table, flt.search, tuple(flt.equals))
-        with self._lock:
-            if k in self._selected:
-                self._selected.move_to_end(k)
-                return self._selected[k]
-        rowids = self._select(conn, key, table, flt)
-        with self._lock:
-            self._selected[k] = rowids
-            while len(self._selected) > SELECTED_KEPT:
-                self._selected.popitem(last=False)
-        return rowids
+        return self._kept(self._selected, (key, table, flt.search, tuple(flt.equals)),
+                          lambda: self._select(conn, key, table, flt))
 
     def unselected(self, conn: sqlite3.Connection, key: tuple, table: str, flt: Filters,
                    rowids: np.ndarray) -> np.ndarray:
         """The table's rowids that `rowids` (what `flt` selects) leaves out; kept like `selected`."""
-        k = (key, table, flt.search, tuple(flt.equals))
-        with self._lock:
-            if k in self._unselected:
-                self._unselected.move_to_end(k)
-                return self._unselected[k]
-        left = self.table(conn, key, table).present.copy()
-        left[rowids] = False
-        out = np.flatnonzero(left)
-        with self._lock:
-            self._unselected[k] = out
-            while len(self._unselected) > SELECTED_KEPT:
-                self._unselected.popitem(last=False)
-        return out
+        def compute() -> np.ndarray:
+            left = self.table(conn, key, table).present.copy()
+            left[rowids] = False
+            return np.flatnonzero(left)
+        return self._kept(self._unselected, (key, table, flt.search, tuple(flt.equals)), compute)
 
     def facet_counts(self, conn: sqlite3.Connection, key: tuple, table: str, c: Column,
                      flt: Filters) -> np.ndarray:
