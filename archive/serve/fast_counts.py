@@ -363,13 +363,14 @@ def answer(store: ColumnStore, conn: sqlite3.Connection, key: tuple, sql: str,
 def fts_index_rows(conn: sqlite3.Connection, table: str) -> int | None:
     """How many rows an FTS5 table indexes, from the index itself; None for any other table.
 
-    Datasette counts every table of an immutable database at start-up, without a time limit.
-    SQLite cannot scan a contentless `detail=none` table at all ("table does not support
-    scanning": an error logged for each character index, no count shown), and counts an
-    external-content table (`reports_fts`, content `report_texts`) by reading its content:
-    every text decompressed by a Python function, 24 s at a million reports, cut by
-    Datasette's time limit after 3 s of every page process's start (and no count). FTS5 keeps the number of rows it indexes as the first varint of its averages record
-    (`<table>_data`, id 1), kept up to date by every insert and delete: that is the count."""
+    Datasette counts every table of an immutable database when a process starts. SQLite
+    cannot scan a contentless `detail=none` table at all ("table does not support scanning":
+    an error logged for each character index, no count shown), and counts an external-content
+    table (`reports_fts`, content `report_texts`) by reading its content: every text
+    decompressed by a Python function, 24 s at a million reports, cut by Datasette's time limit
+    after 3 s of every page process's start (and no count shown). FTS5 keeps the number of rows
+    it indexes as the first varint of its averages record (`<table>_data`, id 1), kept up to
+    date by every insert and delete: that is the count."""
     row = conn.execute("select sql from sqlite_master where type = 'table' and name = ?", [table]).fetchone()
     ddl = "".join((row[0] or "").lower().split()) if row else ""
     if "usingfts5" not in ddl:

@@ -13,8 +13,9 @@ The plugin (datasette_plugins/xxgk_archive.py) swaps that clause, and only that 
 for one that reads the match from a per-process cache (`HitCache`), through SQL functions
 registered on every connection:
 
-- few hits (≤ 1/LOOKUP_RATIO of the rows and fewer than BITMAP_MIN_HITS): `rowid in (select value from json_each(
-  xxgk_fts_rowids('reports_fts', :search, 1)))` — row lookups, as before, minus the FTS work;
+- few hits (≤ 1/LOOKUP_RATIO of the rows, and fewer than BITMAP_MIN_HITS in the table's own
+  order): `rowid in (select value from json_each(xxgk_fts_rowids('reports_fts', :search, 1)))`
+  — row lookups, as before, minus the FTS work;
 - more: `substr(xxgk_fts_bitmap('reports_fts', :search, 1), rowid + 1, 1) = x'01'` — a byte
   per rowid. SQLite cannot look rows up by this test, so it scans the narrow indexes that
   already carry the rowid (site_id, agency, report_year, template, parse_status,
