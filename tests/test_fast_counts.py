@@ -54,7 +54,7 @@ def archive(tmp_path_factory):
     db.conn.execute("delete from reports where rowid % 11 = 0")  # gaps, and FTS rows deleted with them
     db.conn.commit()
     db.close()
-    CACHE._entries.clear()
+    CACHE.clear()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(fast_counts, "MIN_ROWS", 100)  # the real threshold is 20,000 rows
         srv = serve_app(home)

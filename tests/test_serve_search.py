@@ -61,7 +61,7 @@ def archive(tmp_path_factory):
     db["attachments"].insert_all(attachments)
     db.conn.commit()
     db.close()
-    CACHE._entries.clear()
+    CACHE.clear()
     srv = serve_app(home)
     yield srv, home
     srv.stop()

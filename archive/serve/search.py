@@ -74,7 +74,6 @@ class Hits:
         self._size = int(rowids[-1]) + 1 if len(rowids) else 0   # bits: rowids 0 .. last
         self._packed: np.ndarray | None = None
         self._rowids: np.ndarray | None = rowids
-        self._json: str | None = None
         if 64 * len(rowids) > self._size and self._size <= MAX_BITMAP + 1:
             self._packed, self._rowids = np.packbits(_bytes_of(rowids), bitorder="little"), None
 
@@ -90,9 +89,9 @@ class Hits:
 
     @property
     def json(self) -> str:
-        if self._json is None:  # used only below 1/LOOKUP_RATIO of the rows: a rowid form
-            self._json = "[" + ",".join(map(str, self.rowids.tolist())) + "]"
-        return self._json
+        """Asked for once per page statement, and only for few hits: made each time, not kept,
+        so an entry's size never changes once it is in the cache."""
+        return "[" + ",".join(map(str, self.rowids.tolist())) + "]"
 
     @property
     def bitmap(self) -> bytes:
@@ -106,7 +105,7 @@ class Hits:
     @property
     def nbytes(self) -> int:
         held = self._rowids.nbytes if self._rowids is not None else 0
-        return held + (self._packed.nbytes if self._packed is not None else 0) + len(self._json or "") + 200
+        return held + (self._packed.nbytes if self._packed is not None else 0) + 200
 
 
 def _bytes_of(rowids: np.ndarray) -> np.ndarray:
@@ -122,6 +121,7 @@ class HitCache:
     def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[tuple, Hits] = OrderedDict()
+        self._held = 0  # sum of the entries' nbytes
         self._lock = threading.Lock()
 
     def get(self, conn: sqlite3.Connection, file_key: tuple, fts: str, query: str, escape: int) -> Hits:
@@ -133,16 +133,21 @@ class HitCache:
                 return hit
         hit = Hits(match_rowids(conn, file_key[0], fts, query, escape))
         with self._lock:
+            old = self._entries.pop(key, None)  # two threads matched the same word at once
+            self._held += hit.nbytes - (old.nbytes if old is not None else 0)
             self._entries[key] = hit
-            held = sum(h.nbytes for h in self._entries.values())
-            while held > self.max_bytes and len(self._entries) > 1:
-                held -= self._entries.popitem(last=False)[1].nbytes
+            while self._held > self.max_bytes and len(self._entries) > 1:
+                self._held -= self._entries.popitem(last=False)[1].nbytes
         return hit
 
     @property
     def nbytes(self) -> int:
+        return self._held
+
+    def clear(self) -> None:
         with self._lock:
-            return sum(h.nbytes for h in self._entries.values())
+            self._entries.clear()
+            self._held = 0
 
 
 def parse_rowids(csv: str | None) -> np.ndarray:
